@@ -1,0 +1,351 @@
+"""The `rag` command line. Reads settings, wires the library together, translates errors to exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from rag.errors import RagError
+
+EXIT_PROBLEMS = 1
+EXIT_INTERRUPTED = 130
+
+
+class CliContext:
+    """Settings and lazily opened resources shared by the subcommands."""
+
+    def __init__(self, index_dir: Path | None) -> None:
+        from rag.config import Settings
+
+        try:
+            self.settings = Settings()
+        except ValidationError as exc:
+            raise click.ClickException(f"invalid settings: {_validation_message(exc)}") from None
+        if index_dir is not None:
+            self.settings.index_dir = index_dir
+
+    def embedder(self) -> Any:
+        from rag.embed import load_embedder
+
+        s = self.settings.embed
+        return load_embedder(s.model, batch_size=s.batch_size, threads=s.threads or None)
+
+    def store(self, embedder: Any, *, create: bool = False) -> Any:
+        from rag.store import IndexConfig, LocalStore
+
+        c = self.settings.chunk
+        config = IndexConfig(
+            embed_model=embedder.name,
+            dim=embedder.dim,
+            embed_max_tokens=embedder.max_tokens,
+            encoding=c.encoding,
+            max_tokens=c.max_tokens,
+            overlap_tokens=c.overlap_tokens,
+            title_prefix=c.title_prefix,
+        )
+        return LocalStore.open(
+            self.settings.index_dir,
+            embed_model=embedder.name,
+            dim=embedder.dim,
+            create=config if create else None,
+            exact_max=self.settings.index.exact_max_chunks,
+        )
+
+
+def _validation_message(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Library errors become one line on stderr and exit status 1; never a traceback."""
+    try:
+        yield
+    except RagError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _read_arg(value: str, what: str) -> str:
+    text = sys.stdin.read() if value == "-" else value
+    if not text.strip():
+        raise click.ClickException(f"the {what} is empty")
+    return text.strip()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Index folder (default: $RAG_INDEX_DIR or ./index).",
+)
+@click.version_option(package_name="rag-news")
+@click.pass_context
+def main(ctx: click.Context, index_dir: Path | None) -> None:
+    """Ask questions of news articles and get answers with verified citations."""
+    ctx.obj = CliContext(index_dir)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.pass_obj
+def ingest(obj: CliContext, paths: tuple[str, ...]) -> None:
+    """Add or update articles from files and folders (.txt .md .html .jsonl .jsonl.gz; - for stdin).
+
+    Unchanged articles are skipped, changed ones replaced. Bad files are reported and skipped; the
+    exit status is 1 if any input could not be read.
+    """
+    from rag.chunk import Chunker
+    from rag.indexer import Indexer
+    from rag.ingest import count_sources, read_sources
+
+    with _errors():
+        embedder = obj.embedder()
+        store = obj.store(embedder, create=True)
+        config = store.config
+        _warn_if_chunking_differs(obj, config)
+        chunker = Chunker(
+            encoding=config.encoding,
+            max_tokens=config.max_tokens,
+            overlap_tokens=config.overlap_tokens,
+            limit=embedder.max_tokens,
+            count_limit=embedder.count_tokens,
+        )
+        max_bytes = int(obj.settings.ingest.max_file_mb * 1_000_000)
+        started = time.perf_counter()
+        with store.writing():
+            embedder.warm_up()
+            indexer = Indexer(
+                store,
+                embedder,
+                chunker,
+                title_prefix=config.title_prefix,
+                batch_chunks=obj.settings.ingest.batch_chunks,
+            )
+            with _Progress(count_sources(paths)) as progress:
+                report = indexer.ingest(read_sources(paths, max_bytes=max_bytes), progress.update)
+        _print_report(report, time.perf_counter() - started, store)
+    if report.interrupted:
+        sys.exit(EXIT_INTERRUPTED)
+    if report.problems:
+        sys.exit(EXIT_PROBLEMS)
+
+
+def _warn_if_chunking_differs(obj: CliContext, config: Any) -> None:
+    c = obj.settings.chunk
+    wanted = (c.encoding, c.max_tokens, c.overlap_tokens, c.title_prefix)
+    have = (config.encoding, config.max_tokens, config.overlap_tokens, config.title_prefix)
+    if wanted != have:
+        click.echo(
+            f"note: this index chunks with {have} (encoding, max_tokens, overlap_tokens, title_prefix); "
+            f"the settings ask for {wanted}, which apply only to a new index",
+            err=True,
+        )
+
+
+class _Progress:
+    """Files done, articles, chunks, chunk rate and time left, on stderr (a bar on a terminal)."""
+
+    def __init__(self, files: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.files = files
+        self.console = Console(stderr=True)
+        self.progress = Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} files"),
+            TextColumn("{task.fields[articles]} articles, {task.fields[chunks]} chunks, {task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=self.console,
+            disable=not self.console.is_terminal,
+        )
+        self.task = self.progress.add_task("ingesting", total=files, articles=0, chunks=0, rate="")
+        self.started = time.perf_counter()
+        self.last_source = ""
+        self.done_files = 0
+        self.last_log = self.started
+
+    def __enter__(self) -> _Progress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def update(self, report: Any, source: str) -> None:
+        path = source.rsplit(":", 1)[0] if source.rsplit(":", 1)[-1].isdigit() else source
+        if path != self.last_source:
+            self.done_files += bool(self.last_source)
+            self.last_source = path
+        elapsed = max(time.perf_counter() - self.started, 1e-9)
+        rate = f"{report.chunks / elapsed:.1f} chunks/s"
+        self.progress.update(
+            self.task, completed=self.done_files, articles=report.articles, chunks=report.chunks, rate=rate
+        )
+        if not self.console.is_terminal and time.perf_counter() - self.last_log > 10:
+            self.last_log = time.perf_counter()
+            click.echo(
+                f"… {report.articles} articles, {report.chunks} chunks, {rate}, {elapsed:.0f} s", err=True
+            )
+
+
+def _print_report(report: Any, seconds: float, store: Any) -> None:
+    for problem in report.problems:
+        click.echo(f"error: {problem.source}: {problem.reason}", err=True)
+    if report.interrupted:
+        click.echo(
+            f"Interrupted: {report.new + report.changed} articles were saved; "
+            "run the same command again to continue.",
+            err=True,
+        )
+    counts = store.counts()
+    if not report.changed_anything and not report.interrupted:
+        click.echo(f"Nothing changed: {report.unchanged} articles already indexed and unchanged.")
+    else:
+        rate = report.tokens_embedded / seconds if seconds else 0.0
+        click.echo(
+            f"{report.new} new, {report.changed} changed, {report.unchanged} unchanged articles; "
+            f"{report.chunks} chunks written ({report.chunks_embedded} embedded, "
+            f"{report.tokens_embedded:,} tokens, {rate:,.0f} tokens/s) in {seconds:.1f} s."
+        )
+    if report.problems:
+        click.echo(f"{len(report.problems)} inputs could not be read (see above).", err=True)
+    click.echo(f"The index at {store.path} holds {counts['articles']} articles, {counts['chunks']} chunks.")
+
+
+def _filters(after: str, before: str, outlets: tuple[str, ...], articles: tuple[str, ...]) -> Any:
+    from rag.types import Filters
+
+    return Filters(published_after=after, published_before=before, outlets=outlets, article_ids=articles)
+
+
+@main.command()
+@click.argument("query")
+@click.option("-k", "--top-k", "k", type=click.IntRange(1, 100), help="Passages to show [default: 5].")
+@click.option("--after", default="", help="Only articles published on or after this ISO date.")
+@click.option("--before", default="", help="Only articles published before this ISO date.")
+@click.option("--outlet", "outlets", multiple=True, help="Only this outlet (repeatable).")
+@click.option("--article", "articles", multiple=True, help="Only this article id (repeatable).")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), help="Retriever [default: hybrid].")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def search(
+    obj: CliContext,
+    query: str,
+    k: int | None,
+    after: str,
+    before: str,
+    outlets: tuple[str, ...],
+    articles: tuple[str, ...],
+    mode: str | None,
+    as_json: bool,
+) -> None:
+    """Show the passages most relevant to QUERY (- reads it from stdin)."""
+    from rag.retrieve import RetrievalParams, Retriever
+
+    query = _read_arg(query, "query")
+    r = obj.settings.retrieve
+    with _errors():
+        embedder = obj.embedder()
+        store = obj.store(embedder)
+        params = RetrievalParams(
+            candidates=r.candidates,
+            rrf_k=r.rrf_k,
+            duplicate_threshold=r.duplicate_threshold,
+            max_per_article=r.max_per_article,
+            mode=mode or r.mode,
+        )
+        passages = Retriever(store, embedder, params).search(
+            query, k or r.top_k, _filters(after, before, outlets, articles)
+        )
+    if as_json:
+        click.echo(json.dumps([asdict(p) for p in passages], indent=2, ensure_ascii=False))
+        return
+    if not passages:
+        click.echo("No passages match.")
+    for n, p in enumerate(passages, 1):
+        _print_passage(n, p)
+
+
+def _print_passage(n: int, p: Any) -> None:
+    meta = " · ".join(x for x in (p.byline, p.outlet, p.published_at) if x)
+    click.secho(f"[{n}] {p.title or '(untitled)'}", bold=True)
+    if meta:
+        click.echo(f"    {meta}")
+    ranks = ", ".join(
+        f"{name} #{rank}" for name, rank in (("dense", p.dense_rank), ("bm25", p.bm25_rank)) if rank
+    )
+    click.echo(f"    {p.chunk_id}  chars {p.start}-{p.end}  score {p.score:.4f} ({ranks})")
+    if p.url or p.source:
+        click.echo(f"    {p.url or p.source}")
+    if p.duplicates:
+        click.echo(f"    also in: {', '.join(p.duplicates)}")
+    click.echo(textwrap.fill(" ".join(p.text.split()), 100, initial_indent="    ", subsequent_indent="    "))
+    click.echo()
+
+
+@main.command()
+@click.argument("refs", nargs=-1, required=True)
+@click.pass_obj
+def delete(obj: CliContext, refs: tuple[str, ...]) -> None:
+    """Remove articles by id, URL or source path, from every part of the index."""
+    with _errors():
+        embedder = obj.embedder()
+        store = obj.store(embedder)
+        missing = []
+        with store.writing():
+            ids: list[str] = []
+            for ref in refs:
+                found = store.find_article_ids(ref) or store.find_article_ids(str(Path(ref).resolve()))
+                ids += found
+                if not found:
+                    missing.append(ref)
+            removed = store.delete(list(dict.fromkeys(ids)))
+    click.echo(f"Deleted {removed} article{'s' * (removed != 1)}.")
+    for ref in missing:
+        click.echo(f"error: no article matches {ref!r}", err=True)
+    if missing:
+        sys.exit(EXIT_PROBLEMS)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def info(obj: CliContext, as_json: bool) -> None:
+    """Show what the index holds and how it was built."""
+    with _errors():
+        embedder = obj.embedder()
+        stats = obj.store(embedder).stats()
+    if as_json:
+        click.echo(json.dumps(stats, indent=2))
+        return
+    c, n = stats["config"], stats["counts"]
+    click.echo(f"index        {stats['path']}  ({stats['bytes_on_disk'] / 1e6:.1f} MB)")
+    click.echo(f"articles     {n['articles']}")
+    click.echo(f"chunks       {n['chunks']}  ({n['tokens']:,} tokens)")
+    click.echo(f"embedding    {c['embed_model']} ({c['dim']} dims, reads {c['embed_max_tokens']} tokens)")
+    click.echo(
+        f"chunking     {c['encoding']}, up to {c['max_tokens']} tokens, overlap {c['overlap_tokens']}, "
+        f"title prefix {'on' if c['title_prefix'] else 'off'}"
+    )
+    v = stats["vector_index"]
+    click.echo(f"vectors      {v['kind']} ({v['vectors']} vectors, {v['tombstones']} tombstones)")
+    p = stats["published"]
+    if p["first"]:
+        click.echo(f"published    {p['first']} … {p['last']}")
+    if stats["top_outlets"]:
+        click.echo("outlets      " + ", ".join(f"{k} ({v})" for k, v in stats["top_outlets"].items()))
+    click.echo(f"updated      {stats['updated_at']}")

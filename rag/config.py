@@ -1,0 +1,93 @@
+"""Settings: read only by the CLI and the API; library functions take explicit arguments.
+
+Sources, highest priority first: environment variables (prefix `RAG_`, nesting with `__`, e.g.
+`RAG_RETRIEVE__TOP_K=8`), then a TOML file (`$RAG_CONFIG`, else `./rag.toml` if present), then defaults.
+Every field is documented in README.md (a test checks it).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from rag.embed import DEFAULT_MODEL
+
+
+class EmbedSettings(BaseModel):
+    model: str = Field(DEFAULT_MODEL, description="embedding model; an index remembers the one that built it")
+    batch_size: int = Field(64, ge=1, description="texts per forward pass")
+    threads: int = Field(0, ge=0, description="torch CPU threads; 0 = torch's default (all cores)")
+
+
+class ChunkSettings(BaseModel):
+    encoding: str = Field("cl100k_base", description="tiktoken encoding that measures chunks")
+    max_tokens: int = Field(200, ge=16, description="largest chunk, in tiktoken tokens")
+    overlap_tokens: int = Field(
+        40, ge=0, description="sentences carried into the next chunk, up to this many tokens"
+    )
+    title_prefix: bool = Field(True, description="embed each chunk with its article's title in front")
+
+
+class IndexSettings(BaseModel):
+    exact_max_chunks: int = Field(
+        100_000, ge=0, description="exact (flat) vector search up to this many chunks, HNSW above"
+    )
+
+
+class RetrieveSettings(BaseModel):
+    top_k: int = Field(5, ge=1, le=100, description="passages returned by search")
+    candidates: int = Field(
+        50, ge=1, le=1000, description="candidates each retriever (dense, BM25) contributes"
+    )
+    rrf_k: int = Field(60, ge=0, description="reciprocal rank fusion constant")
+    duplicate_threshold: float = Field(
+        0.8, gt=0, le=1, description="word 5-gram Jaccard above which passages count as copies"
+    )
+    max_per_article: int = Field(0, ge=0, description="passages per article in one result; 0 = no cap")
+    mode: str = Field("hybrid", pattern="^(hybrid|dense|bm25)$", description="hybrid, dense or bm25")
+
+
+class IngestSettings(BaseModel):
+    max_file_mb: float = Field(10.0, gt=0, description="larger files are reported and skipped")
+    batch_chunks: int = Field(256, ge=1, description="chunks embedded and committed together")
+
+
+class Settings(BaseSettings):
+    """All configuration of the `rag` command and the service."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_nested_delimiter="__", extra="forbid")
+
+    index_dir: Path = Field(Path("index"), description="where the index lives")
+    embed: EmbedSettings = EmbedSettings()
+    chunk: ChunkSettings = ChunkSettings()
+    index: IndexSettings = IndexSettings()
+    retrieve: RetrieveSettings = RetrieveSettings()
+    ingest: IngestSettings = IngestSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_file()))
+
+
+def config_file() -> Path | None:
+    """The TOML file settings are read from, if any."""
+    explicit = os.environ.get("RAG_CONFIG")
+    if explicit:
+        return Path(explicit)
+    default = Path("rag.toml")
+    return default if default.exists() else None

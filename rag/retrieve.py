@@ -1,0 +1,152 @@
+"""Hybrid retrieval: dense (FAISS) and lexical (FTS5/BM25) candidates fused by reciprocal rank.
+
+Reciprocal rank fusion (Cormack et al., 2009) needs no score calibration between the two retrievers:
+each candidate scores sum(1 / (rrf_k + rank)). Near-identical passages from different articles
+(syndicated copies of one story) are collapsed into the best-ranked one, which lists the others.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, replace
+
+from rag.embed import Embedder
+from rag.errors import InputError
+from rag.store import Store, StoredChunk
+from rag.types import Filters, Passage
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MODES = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True)
+class RetrievalParams:
+    """How many candidates each retriever contributes and how they are fused."""
+
+    candidates: int = 50
+    rrf_k: int = 60
+    duplicate_threshold: float = 0.8  # Jaccard similarity of word 5-gram sets
+    max_per_article: int = 0  # 0 = no cap
+    mode: str = "hybrid"
+
+    def __post_init__(self) -> None:
+        if self.candidates < 1:
+            raise InputError(f"candidates must be greater than 0, got {self.candidates}")
+        if self.rrf_k < 0:
+            raise InputError(f"rrf_k must be at least 0, got {self.rrf_k}")
+        if not 0 < self.duplicate_threshold <= 1:
+            raise InputError(f"duplicate_threshold must be in (0, 1], got {self.duplicate_threshold}")
+        if self.max_per_article < 0:
+            raise InputError(f"max_per_article must be at least 0, got {self.max_per_article}")
+        if self.mode not in MODES:
+            raise InputError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+
+
+class Retriever:
+    """Finds the passages of an index most relevant to a question."""
+
+    def __init__(self, store: Store, embedder: Embedder, params: RetrievalParams | None = None) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.params = params or RetrievalParams()
+        self.last_timings: dict[str, float] = {}
+
+    def search(self, query: str, k: int = 5, filters: Filters = Filters()) -> list[Passage]:
+        """The top `k` passages for `query`, best first."""
+        query = query.strip()
+        if not query:
+            raise InputError("the query is empty")
+        if k < 1:
+            raise InputError(f"k must be greater than 0, got {k}")
+        p = self.params
+        n = max(p.candidates, k)
+        timings: dict[str, float] = {}
+        dense: list[tuple[int, float]] = []
+        lexical: list[tuple[int, float]] = []
+        if p.mode in ("hybrid", "dense"):
+            t = time.perf_counter()
+            vector = self.embedder.embed([query])[0]
+            timings["embed"] = time.perf_counter() - t
+            t = time.perf_counter()
+            dense = self.store.dense_search(vector, n, filters)
+            timings["vector"] = time.perf_counter() - t
+        if p.mode in ("hybrid", "bm25"):
+            t = time.perf_counter()
+            lexical = self.store.lexical_search(query, n, filters)
+            timings["bm25"] = time.perf_counter() - t
+        t = time.perf_counter()
+        passages = self._fuse(dense, lexical, k)
+        timings["fuse"] = time.perf_counter() - t
+        self.last_timings = timings
+        return passages
+
+    def _fuse(
+        self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], k: int
+    ) -> list[Passage]:
+        p = self.params
+        scores: dict[int, float] = {}
+        dense_rank = {row: r for r, (row, _) in enumerate(dense, 1)}
+        dense_score = dict(dense)
+        bm25_rank = {row: r for r, (row, _) in enumerate(lexical, 1)}
+        for ranks in (dense_rank, bm25_rank):
+            for row, r in ranks.items():
+                scores[row] = scores.get(row, 0.0) + 1.0 / (p.rrf_k + r)
+        ordered = sorted(scores, key=lambda row: (-scores[row], row))
+        stored = self.store.chunks(ordered)
+        kept: list[tuple[Passage, frozenset[tuple[str, ...]]]] = []
+        per_article: dict[str, int] = {}
+        for row in ordered:
+            chunk = stored.get(row)
+            if chunk is None:  # deleted since the vector index was loaded
+                continue
+            shingles = _shingles(chunk.text)
+            dup = next((i for i, (q, s) in enumerate(kept) if _jaccard(s, shingles) >= p.duplicate_threshold
+                        and q.article_id != chunk.article_id), None)  # fmt: skip
+            if dup is not None:
+                q, s = kept[dup]
+                kept[dup] = (replace(q, duplicates=(*q.duplicates, chunk.chunk_id)), s)
+                continue
+            if p.max_per_article and per_article.get(chunk.article_id, 0) >= p.max_per_article:
+                continue
+            if len(kept) == k:
+                continue  # still scanning, so later duplicates of kept passages are recorded
+            per_article[chunk.article_id] = per_article.get(chunk.article_id, 0) + 1
+            kept.append((_passage(chunk, scores[row], dense_score.get(row), dense_rank.get(row),
+                                  bm25_rank.get(row)), shingles))  # fmt: skip
+        return [passage for passage, _ in kept]
+
+
+def _passage(
+    chunk: StoredChunk, score: float, dense_score: float | None, dense_rank: int | None, bm25_rank: int | None
+) -> Passage:
+    return Passage(
+        chunk_id=chunk.chunk_id,
+        article_id=chunk.article_id,
+        text=chunk.text,
+        start=chunk.start,
+        end=chunk.end,
+        score=score,
+        title=chunk.title,
+        byline=chunk.byline,
+        outlet=chunk.outlet,
+        url=chunk.url,
+        published_at=chunk.published_at,
+        source=chunk.source,
+        dense_score=dense_score,
+        dense_rank=dense_rank,
+        bm25_rank=bm25_rank,
+    )
+
+
+def _shingles(text: str, n: int = 5) -> frozenset[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    if len(words) < n:
+        return frozenset([tuple(words)])
+    return frozenset(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+
+
+def _jaccard(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
