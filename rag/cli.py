@@ -197,9 +197,7 @@ class _Progress:
         )
         if not self.console.is_terminal and time.perf_counter() - self.last_log > 10:
             self.last_log = time.perf_counter()
-            click.echo(
-                f"… {report.articles} articles, {report.chunks} chunks, {rate}, {elapsed:.0f} s", err=True
-            )
+            click.echo(f"… {report.articles} articles, {report.chunks} chunks, {rate}, {elapsed:.0f} s", err=True)
 
 
 def _print_report(report: Any, seconds: float, store: Any) -> None:
@@ -207,8 +205,7 @@ def _print_report(report: Any, seconds: float, store: Any) -> None:
         click.echo(f"error: {problem.source}: {problem.reason}", err=True)
     if report.interrupted:
         click.echo(
-            f"Interrupted: {report.new + report.changed} articles were saved; "
-            "run the same command again to continue.",
+            f"Interrupted: {report.new + report.changed} articles were saved; run the same command again to continue.",
             err=True,
         )
     counts = store.counts()
@@ -285,9 +282,7 @@ def _print_passage(n: int, p: Any) -> None:
     click.secho(f"[{n}] {p.title or '(untitled)'}", bold=True)
     if meta:
         click.echo(f"    {meta}")
-    ranks = ", ".join(
-        f"{name} #{rank}" for name, rank in (("dense", p.dense_rank), ("bm25", p.bm25_rank)) if rank
-    )
+    ranks = ", ".join(f"{name} #{rank}" for name, rank in (("dense", p.dense_rank), ("bm25", p.bm25_rank)) if rank)
     click.echo(f"    {p.chunk_id}  chars {p.start}-{p.end}  score {p.score:.4f} ({ranks})")
     if p.url or p.source:
         click.echo(f"    {p.url or p.source}")

@@ -34,9 +34,7 @@ class IngestReport:
     tokens_embedded: int = 0  # embedder tokens actually read, special tokens included
     problems: list[IngestProblem] = field(default_factory=list)
     interrupted: bool = False
-    seconds: dict[str, float] = field(
-        default_factory=lambda: dict.fromkeys(("parse", "chunk", "embed", "store"), 0.0)
-    )
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(("parse", "chunk", "embed", "store"), 0.0))
 
     @property
     def articles(self) -> int:
@@ -115,8 +113,8 @@ class Indexer:
         if isinstance(item, IngestProblem):
             report.problems.append(item)
             return
-        stored = seen.get(item.id) or self.store.article_hash(item.id)
-        if stored == item.content_hash:
+        in_store = self.store.article_hash(item.id)
+        if (seen.get(item.id) or in_store) == item.content_hash:
             report.unchanged += 1
             return
         if item.id in seen:  # same id twice in one run with different text: the later one wins
@@ -128,7 +126,7 @@ class Indexer:
         chunks = self.chunker.chunk(item.id, item.body, reserve=reserve)
         report.seconds["chunk"] += time.perf_counter() - t
         inputs = [f"{prefix}\n{c.text}" if prefix else c.text for c in chunks]
-        pending.append(_Pending(item, chunks, inputs, is_new=stored is None))
+        pending.append(_Pending(item, chunks, inputs, is_new=in_store is None))
 
     def _prefix(self, title: str) -> str:
         if not (self.title_prefix and title.strip()):

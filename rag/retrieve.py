@@ -81,9 +81,7 @@ class Retriever:
         self.last_timings = timings
         return passages
 
-    def _fuse(
-        self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], k: int
-    ) -> list[Passage]:
+    def _fuse(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], k: int) -> list[Passage]:
         p = self.params
         scores: dict[int, float] = {}
         dense_rank = {row: r for r, (row, _) in enumerate(dense, 1)}

@@ -270,9 +270,7 @@ class LocalStore:
 
     def reusable_vectors(self, article_id: str) -> dict[str, np.ndarray]:
         """Stored vectors of an article's chunks by text hash, so an edit re-embeds only what changed."""
-        rows = self._db.execute(
-            "SELECT text_hash, embedding FROM chunks WHERE article_id=?", (article_id,)
-        ).fetchall()
+        rows = self._db.execute("SELECT text_hash, embedding FROM chunks WHERE article_id=?", (article_id,)).fetchall()
         return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows}
 
     def write(self, items: Sequence[tuple[Article, Sequence[Chunk], np.ndarray]]) -> None:
@@ -297,9 +295,7 @@ class LocalStore:
                     added.append((np.array(rows, dtype=np.int64), np.asarray(vectors, dtype=np.float32)))
         self._apply_vector_changes(added, removed)
 
-    def _insert_chunk(
-        self, db: sqlite3.Connection, article: Article, chunk: Chunk, vector: np.ndarray
-    ) -> int:
+    def _insert_chunk(self, db: sqlite3.Connection, article: Article, chunk: Chunk, vector: np.ndarray) -> int:
         blob = np.asarray(vector, dtype=np.float32).tobytes()
         cur = db.execute(
             'INSERT INTO chunks (article_id, position, start, "end", n_tokens, text, text_hash, embedding) '
@@ -308,9 +304,7 @@ class LocalStore:
              text_hash(chunk.text), blob),
         )  # fmt: skip
         row = int(cur.lastrowid)
-        db.execute(
-            "INSERT INTO chunks_fts (rowid, title, text) VALUES (?,?,?)", (row, article.title, chunk.text)
-        )
+        db.execute("INSERT INTO chunks_fts (rowid, title, text) VALUES (?,?,?)", (row, article.title, chunk.text))
         return row
 
     def _delete_article_rows(self, db: sqlite3.Connection, article_id: str) -> list[int]:
@@ -427,9 +421,7 @@ class LocalStore:
             params += list(filters.article_ids)
         return " AND ".join(clauses) or "1", params
 
-    def dense_search(
-        self, vector: np.ndarray, k: int, filters: Filters = Filters()
-    ) -> list[tuple[int, float]]:
+    def dense_search(self, vector: np.ndarray, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
         """Chunk rows most similar to `vector` (cosine), best first."""
         vectors = self._vector_index()
         allowed = None
@@ -472,8 +464,7 @@ class LocalStore:
 
     def get_article(self, article_id: str) -> Article:
         row = self._db.execute(
-            "SELECT id, title, body, content_hash, byline, outlet, url, published_at, source "
-            "FROM articles WHERE id=?",
+            "SELECT id, title, body, content_hash, byline, outlet, url, published_at, source FROM articles WHERE id=?",
             (article_id,),
         ).fetchone()
         if row is None:
@@ -482,9 +473,7 @@ class LocalStore:
 
     def find_article_ids(self, ref: str) -> list[str]:
         """Article ids matching an id, a URL, or a source path (as `rag delete` accepts)."""
-        rows = self._db.execute(
-            "SELECT id FROM articles WHERE id=? OR url=? OR source=?", (ref, ref, ref)
-        ).fetchall()
+        rows = self._db.execute("SELECT id FROM articles WHERE id=? OR url=? OR source=?", (ref, ref, ref)).fetchall()
         return [r[0] for r in rows]
 
     def list_articles(self, offset: int = 0, limit: int = 50) -> list[dict[str, Any]]:
@@ -499,9 +488,7 @@ class LocalStore:
 
     def counts(self) -> dict[str, int]:
         articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-        chunks, tokens = self._db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(n_tokens), 0) FROM chunks"
-        ).fetchone()
+        chunks, tokens = self._db.execute("SELECT COUNT(*), COALESCE(SUM(n_tokens), 0) FROM chunks").fetchone()
         return {"articles": articles, "chunks": chunks, "tokens": tokens}
 
     def stats(self) -> dict[str, Any]:
@@ -510,8 +497,7 @@ class LocalStore:
             "SELECT MIN(published_at), MAX(published_at) FROM articles WHERE published_at != ''"
         ).fetchone()
         outlets = self._db.execute(
-            "SELECT outlet, COUNT(*) n FROM articles WHERE outlet != '' "
-            "GROUP BY outlet ORDER BY n DESC LIMIT 10"
+            "SELECT outlet, COUNT(*) n FROM articles WHERE outlet != '' GROUP BY outlet ORDER BY n DESC LIMIT 10"
         ).fetchall()
         sizes = {p.name: p.stat().st_size for p in self.path.iterdir() if p.is_file()}
         vectors = self._vector_index()
@@ -564,8 +550,7 @@ def _config_from_manifest(manifest: dict[str, Any], path: Path) -> IndexConfig:
     try:
         if manifest["schema_version"] != SCHEMA_VERSION:
             raise IndexMismatchError(
-                f"{path} has schema version {manifest['schema_version']}; "
-                f"this version of rag reads {SCHEMA_VERSION}"
+                f"{path} has schema version {manifest['schema_version']}; this version of rag reads {SCHEMA_VERSION}"
             )
         emb, chunking = manifest["embedding"], manifest["chunking"]
         return IndexConfig(

@@ -104,9 +104,7 @@ class VectorIndex:
             ids = ids[~np.isin(ids, np.fromiter(self.dead, dtype=np.int64))]
         return ids
 
-    def search(
-        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (scores, ids) for one query vector; ids are -1 where fewer than k exist.
 
         `allowed` restricts the search to those ids (filters); small allowed sets are scored exactly.

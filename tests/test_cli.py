@@ -1,0 +1,154 @@
+"""The `rag` command line, with the fake embedder (RAG_EMBED__MODEL=fake-hash) so it runs in milliseconds."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from rag.cli import main
+from tests.conftest import SEED
+
+FAKE = {"RAG_EMBED__MODEL": "fake-hash"}
+
+
+def rag(index: Path, *args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(main, ["--index", str(index), *args], env=FAKE, input=input)
+
+
+@pytest.fixture
+def seeded(tmp_path: Path) -> Path:
+    index = tmp_path / "index"
+    assert rag(index, "ingest", str(SEED.parent)).exit_code == 0
+    return index
+
+
+def test_ingest_then_again_changes_nothing(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    first = rag(index, "ingest", str(SEED.parent))
+    assert first.exit_code == 0, first.output
+    assert "1 new, 0 changed, 0 unchanged articles" in first.output
+    again = rag(index, "ingest", str(SEED))
+    assert again.exit_code == 0
+    assert "Nothing changed: 1 articles already indexed" in again.output
+
+
+def test_search_shows_the_answering_passage(seeded: Path) -> None:
+    result = rag(seeded, "search", "Who confirmed the refusal?", "-k", "3", "--json")
+    assert result.exit_code == 0, result.output
+    passages = json.loads(result.output)
+    assert len(passages) == 3
+    assert "Guido Crosetto confirmed that the refusal" in passages[0]["text"]
+    assert passages[0]["title"].startswith("Italy restricts US military access")
+    body = SEED.read_text()
+    assert passages[0]["text"] in body
+    text = rag(seeded, "search", "-", input="Who confirmed the refusal?\n")
+    assert text.exit_code == 0 and "[1] Italy restricts" in text.output and "chars 0-" in text.output
+
+
+def test_bad_inputs_are_reported_and_the_rest_ingested(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "empty.txt").write_text("")
+    (docs / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (docs / "latin1.txt").write_bytes("Caf\xe9 au lait".encode("latin-1"))
+    (docs / "good.md").write_text("# A good article\n\nThe harbour reopened on Monday after the strike.\n")
+    (docs / "lines.jsonl").write_text('{"title": "T", "text": "Valid line about ships."}\n{broken\n')
+    result = rag(tmp_path / "index", "ingest", str(docs), str(tmp_path / "missing.txt"))
+    assert result.exit_code == 1
+    for name in ("empty.txt", "binary.txt", "latin1.txt", "lines.jsonl:2", "missing.txt"):
+        assert f"{name}: " in result.output, name
+    assert "2 new, 0 changed" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_delete_by_id_and_path(seeded: Path) -> None:
+    info = json.loads(rag(seeded, "info", "--json").output)
+    assert info["counts"]["articles"] == 1
+    result = rag(seeded, "delete", str(SEED))
+    assert result.exit_code == 0 and "Deleted 1 article." in result.output
+    assert json.loads(rag(seeded, "info", "--json").output)["counts"] == {"articles": 0, "chunks": 0, "tokens": 0}
+    missing = rag(seeded, "delete", "nope")
+    assert missing.exit_code == 1 and "no article matches 'nope'" in missing.output
+
+
+def test_info_describes_the_index(seeded: Path) -> None:
+    result = rag(seeded, "info")
+    assert result.exit_code == 0
+    assert "fake-hash" in result.output and "cl100k_base" in result.output and "flat" in result.output
+    assert "2026-04-01" in result.output
+
+
+def test_clear_errors_without_traceback(tmp_path: Path, seeded: Path) -> None:
+    missing = rag(tmp_path / "nothing", "search", "who?")
+    assert missing.exit_code == 1 and "no index at" in missing.output and "rag ingest" in missing.output
+    empty = rag(seeded, "search", "   ")
+    assert empty.exit_code == 1 and "empty" in empty.output
+    other = CliRunner().invoke(main, ["--index", str(seeded), "info"], env={"RAG_EMBED__MODEL": "nope"})
+    assert other.exit_code == 1 and "unknown embedding model 'nope'" in other.output
+    bad = CliRunner().invoke(main, ["--index", str(seeded), "info"], env={**FAKE, "RAG_RETRIEVE__TOP_K": "0"})
+    assert bad.exit_code == 1 and "retrieve.top_k" in bad.output
+    for result in (missing, empty, other, bad):
+        assert "Traceback" not in result.output
+
+
+def corpus(path: Path, n: int) -> Path:
+    with open(path, "w") as f:
+        for i in range(n):
+            text = " ".join(f"Report {i} sentence {j} on harbour traffic in port {i % 13}." for j in range(30))
+            f.write(json.dumps({"id": f"a{i}", "title": f"Report {i}", "text": text}) + "\n")
+    return path
+
+
+def run_cli(index: Path, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, **FAKE, "RAG_INGEST__BATCH_CHUNKS": "32"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "rag", "--index", str(index), *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_killed_ingest_leaves_a_consistent_index(tmp_path: Path) -> None:
+    """SIGKILL in the middle of an ingest: the index opens, agrees with itself, and a rerun completes."""
+    data = corpus(tmp_path / "many.jsonl", 1500)
+    index = tmp_path / "index"
+    proc = run_cli(index, "ingest", str(data))
+    deadline = time.time() + 60
+    while time.time() < deadline and not (index / "store.sqlite").exists():
+        time.sleep(0.05)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    info = json.loads(rag(index, "info", "--json").output)
+    assert 0 < info["counts"]["articles"] < 1500, "kill came too late or too early to test anything"
+    assert info["vector_index"]["vectors"] == info["counts"]["chunks"]
+    rerun = run_cli(index, "ingest", str(data))
+    output, _ = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, output
+    assert f"{info['counts']['articles']} unchanged" in output
+    assert json.loads(rag(index, "info", "--json").output)["counts"]["articles"] == 1500
+
+
+@pytest.mark.slow
+def test_concurrent_writer_gets_a_clear_message(tmp_path: Path) -> None:
+    data = corpus(tmp_path / "many.jsonl", 1500)
+    index = tmp_path / "index"
+    first = run_cli(index, "ingest", str(data))
+    deadline = time.time() + 60
+    while time.time() < deadline and not (index / ".lock").exists():
+        time.sleep(0.05)
+    time.sleep(0.5)
+    second = run_cli(index, "ingest", str(SEED))
+    output, _ = second.communicate(timeout=120)
+    first.communicate(timeout=300)
+    assert second.returncode == 1
+    assert "another process is writing to the index" in output
+    assert first.returncode == 0

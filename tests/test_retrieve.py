@@ -1,0 +1,73 @@
+"""Hybrid retrieval: fusion, modes, filters, near-duplicate collapse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from rag.embedders.hashing import HashEmbedder
+from rag.errors import InputError
+from rag.retrieve import RetrievalParams, Retriever
+from rag.store import LocalStore
+from rag.types import Article, Filters
+from tests.conftest import article
+
+
+def test_hybrid_finds_the_answering_passage(store: LocalStore, ingest: Callable, news: list[Article],
+                                            embedder: HashEmbedder) -> None:  # fmt: skip
+    ingest(store, news)
+    passages = Retriever(store, embedder).search("Who confirmed the refusal?", k=2)
+    top = passages[0]
+    assert top.article_id == "rome" and top.bm25_rank == 1 and top.dense_rank is not None
+    assert top.title == "Rome denies base access" and top.published_at == "2026-04-01"
+    assert store.get_article("rome").body[top.start : top.end] == top.text
+    assert top.score == pytest.approx(1 / 61 + 1 / (60 + top.dense_rank))
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25"])
+def test_single_retriever_modes(store: LocalStore, ingest: Callable, news: list[Article],
+                                embedder: HashEmbedder, mode: str) -> None:  # fmt: skip
+    ingest(store, news)
+    passages = Retriever(store, embedder, RetrievalParams(mode=mode)).search("Kyiv accession", k=3)
+    assert passages[0].article_id == "kyiv"
+    assert all((p.bm25_rank is None) == (mode == "dense") for p in passages)
+    assert all((p.dense_rank is None) == (mode == "bm25") for p in passages)
+
+
+def test_syndicated_copies_collapse(store: LocalStore, ingest: Callable, news: list[Article],
+                                   embedder: HashEmbedder) -> None:  # fmt: skip
+    copy = article(news[0].body, id="rome-copy", title="Rome denies base access (syndicated)")
+    ingest(store, [*news, copy])
+    passages = Retriever(store, embedder).search("Who confirmed the refusal?", k=3)
+    ids = [p.article_id for p in passages]
+    assert len(set(ids) & {"rome", "rome-copy"}) == 1
+    assert passages[0].duplicates in (("rome:0",), ("rome-copy:0",))
+
+
+def test_max_per_article(store: LocalStore, ingest: Callable, embedder: HashEmbedder) -> None:
+    long = " ".join(f"The harbour of Genoa saw strike number {i} by dockworkers today." for i in range(40))
+    ingest(store, [article(long, id="genoa"), article("Dockworkers in Genoa went on strike.", id="short")])
+    capped = Retriever(store, embedder, RetrievalParams(max_per_article=1)).search("Genoa dockworkers strike", 5)
+    assert sorted(p.article_id for p in capped) == ["genoa", "short"]
+    uncapped = Retriever(store, embedder).search("Genoa dockworkers strike", 5)
+    assert len(uncapped) == 5
+
+
+def test_filters_pass_through(store: LocalStore, ingest: Callable, news: list[Article],
+                              embedder: HashEmbedder) -> None:  # fmt: skip
+    ingest(store, news)
+    passages = Retriever(store, embedder).search("Rome", 5, Filters(published_before="2026-03-29"))
+    assert [p.article_id for p in passages] == ["protest"]
+
+
+def test_bad_queries_and_params(store: LocalStore, embedder: HashEmbedder) -> None:
+    retriever = Retriever(store, embedder)
+    with pytest.raises(InputError, match="empty"):
+        retriever.search("   ")
+    with pytest.raises(InputError, match="k must be greater than 0, got 0"):
+        retriever.search("x", 0)
+    with pytest.raises(InputError, match="mode must be one of"):
+        RetrievalParams(mode="sparse")
+    assert retriever.search("anything at all", 3) == []  # empty index: no results, no error
