@@ -31,6 +31,8 @@ class CliContext:
             self.settings = Settings()
         except ValidationError as exc:
             raise click.ClickException(f"invalid settings: {_validation_message(exc)}") from None
+        except RagError as exc:
+            raise click.ClickException(str(exc)) from None
         if index_dir is not None:
             self.settings.index_dir = index_dir
 

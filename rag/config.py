@@ -19,6 +19,7 @@ from pydantic_settings import (
 )
 
 from rag.embed import DEFAULT_MODEL
+from rag.errors import InputError
 
 
 class EmbedSettings(BaseModel):
@@ -84,6 +85,8 @@ def config_file() -> Path | None:
     """The TOML file settings are read from, if any."""
     explicit = os.environ.get("RAG_CONFIG")
     if explicit:
+        if not Path(explicit).is_file():
+            raise InputError(f"RAG_CONFIG names {explicit}, which is not a file")
         return Path(explicit)
     default = Path("rag.toml")
     return default if default.exists() else None

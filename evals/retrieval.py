@@ -1,0 +1,111 @@
+"""Retrieval quality and search latency on RealTimeQA, for hybrid, dense-only and BM25-only search.
+
+    python -m evals.retrieval --index /tmp/rtqa [--data ../shared/datasets/realtimeqa] [--out results.json]
+
+passage@k: a top-k passage holds an evidence sentence (verbatim after normalising case, quotes and spaces,
+or 80% of its word trigrams); article@k: a top-k passage comes from an article that holds the evidence.
+Both count only questions whose evidence was located in the index (129 of 379 come with no evidence).
+answer@k: a top-k passage contains the gold answer text (all questions; a looser, noisier signal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from evals.realtimeqa import DEFAULT_DIR, Question, contains_evidence, load_questions, normalise
+from rag.embed import load_embedder
+from rag.retrieve import RetrievalParams, Retriever
+from rag.store import LocalStore
+
+KS = (1, 5, 10)
+
+
+def gold_articles(store: LocalStore, questions: list[Question]) -> dict[str, set[str]]:
+    """Article ids whose body holds each question's evidence (one pass over the corpus)."""
+    gold: dict[str, set[str]] = {q.id: set() for q in questions}
+    for (article_id,) in store._db.execute("SELECT id FROM articles").fetchall():
+        body = store.get_article(article_id).body
+        for q in questions:
+            if q.evidence and contains_evidence(body, q.evidence):
+                gold[q.id].add(article_id)
+    return gold
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def evaluate(store: LocalStore, embedder, questions: list[Question], gold: dict[str, set[str]], mode: str) -> dict:
+    retriever = Retriever(store, embedder, RetrievalParams(mode=mode))
+    hits = {f"{kind}@{k}": 0 for kind in ("passage", "article", "answer") for k in KS}
+    rr = 0.0
+    latencies: list[float] = []
+    stages: dict[str, list[float]] = {}
+    context_tokens: list[int] = []
+    for q in questions:
+        t = time.perf_counter()
+        passages = retriever.search(q.question, k=max(KS))
+        latencies.append(time.perf_counter() - t)
+        for stage, seconds in retriever.last_timings.items():
+            stages.setdefault(stage, []).append(seconds)
+        context_tokens.append(sum(len(p.text.split()) for p in passages))
+        answer_hit = [normalise(q.answer) in normalise(p.text) for p in passages]
+        for k in KS:
+            hits[f"answer@{k}"] += any(answer_hit[:k])
+        if not gold[q.id]:
+            continue
+        passage_hit = [contains_evidence(p.text, q.evidence) for p in passages]
+        article_hit = [p.article_id in gold[q.id] for p in passages]
+        for k in KS:
+            hits[f"passage@{k}"] += any(passage_hit[:k])
+            hits[f"article@{k}"] += any(article_hit[:k])
+        first = next((i for i, h in enumerate(passage_hit) if h), None)
+        rr += 0 if first is None else 1 / (first + 1)
+    n = sum(bool(gold[q.id]) for q in questions)
+    ms = [x * 1000 for x in latencies]
+    return {
+        "mode": mode,
+        "questions_with_located_evidence": n,
+        **{name: round(v / (len(questions) if name.startswith("answer") else n), 3) for name, v in hits.items()},
+        "mrr@10": round(rr / n, 3),
+        "latency_ms": {"p50": round(percentile(ms, 50), 1), "p95": round(percentile(ms, 95), 1)},
+        "stage_ms_p50": {s: round(percentile([x * 1000 for x in v], 50), 2) for s, v in stages.items()},
+        "context_words_top10_mean": round(statistics.mean(context_tokens), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--modes", nargs="+", default=["hybrid", "dense", "bm25"])
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    questions = load_questions(args.data)
+    if not questions:
+        sys.exit(f"no *_qa.jsonl.gz files in {args.data}")
+    embedder = load_embedder()
+    store = LocalStore.open(args.index, embed_model=embedder.name, dim=embedder.dim)
+    embedder.warm_up()
+    gold = gold_articles(store, questions)
+    located = sum(bool(g) for g in gold.values())
+    print(f"{len(questions)} questions; evidence located in the index for {located}", file=sys.stderr)
+    results = {"questions": len(questions), "evidence_located": located, "index": store.stats()["counts"]}
+    results["modes"] = [evaluate(store, embedder, questions, gold, mode) for mode in args.modes]
+    columns = [f"{kind}@{k}" for kind in ("passage", "article", "answer") for k in KS] + ["mrr@10"]
+    print(f"{'mode':8}" + "".join(f"{c:>11}" for c in columns) + f"{'p50 ms':>9}{'p95 ms':>9}")
+    for r in results["modes"]:
+        cells = "".join(f"{r[c]:11.3f}" for c in columns)
+        print(f"{r['mode']:8}{cells}{r['latency_ms']['p50']:9.1f}{r['latency_ms']['p95']:9.1f}")
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
