@@ -1,7 +1,7 @@
 """Flat versus HNSW vector search at several collection sizes, to justify `exact_max_chunks` and efSearch.
 
     python -m evals.bench_vectors [--sizes 1000 10000 100000 300000] [--queries 200] [--store /tmp/rtqa]
-                                  [--out results.json] [--include-slow]
+                                  [--out results.json] [--threads 0 1] [--include-slow]
 
 Measures what the product runs: `rag.vectors.VectorIndex` with its default HNSW settings (M=32,
 efConstruction=80, efSearch=96), vectors added in batches of 8192 as `LocalStore` rebuilds them, one
@@ -17,9 +17,13 @@ Without `--store` the vectors and queries are uniformly random unit vectors: the
 structure, which is the hard case for HNSW (neighbours are barely closer than anything else), so their
 recall is a lower bound on what real embeddings get.
 
-FAISS runs with its default OpenMP threads. The load average is recorded at the start and the end; when
-the machine is busy (another process using the cores) latencies are measured in `--rounds` rounds (2 by
-default under load) and the round with the lowest p50 is reported, all rounds kept in the JSON.
+Search latency is timed with FAISS's default OpenMP threads (what the product runs) and with 1 thread
+(`--threads`): on a busy machine a single query's parallel region waits for a second core and costs
+milliseconds. Builds use the default threads. The load average is recorded at the start and the end; when
+the machine is loaded (1-minute load above half the cores) each latency is measured in 2 rounds (`--rounds`)
+and the round with the lower p50 is reported, every round kept in the JSON. HNSW builds whose time,
+extrapolated from the largest size built so far, exceeds `--hnsw-build-budget-s` are skipped with a note
+unless `--include-slow` is given.
 """
 
 from __future__ import annotations
@@ -150,13 +154,26 @@ def search_all(index: VectorIndex, queries: np.ndarray) -> tuple[list[float], np
     return times, found
 
 
-def latency(index: VectorIndex, queries: np.ndarray, rounds: int) -> tuple[dict[str, object], np.ndarray]:
-    results, found = [], None
-    for _ in range(rounds):
-        times, found = search_all(index, queries)
-        results.append({"p50_ms": round(percentile(times, 50), 3), "p95_ms": round(percentile(times, 95), 3)})
-    best = min(results, key=lambda r: r["p50_ms"])
-    return {**best, "rounds": results}, found
+def latency(
+    index: VectorIndex, queries: np.ndarray, rounds: int, threads: list[int], default_threads: int
+) -> tuple[dict[str, object], np.ndarray]:
+    """p50/p95 per FAISS thread setting (best round by p50; every round kept) and the ids found."""
+    out: dict[str, object] = {}
+    found = np.zeros(0)
+    for n_threads in threads:
+        faiss.omp_set_num_threads(n_threads or default_threads)
+        runs = []
+        for _ in range(rounds):
+            times, found = search_all(index, queries)
+            runs.append({"p50_ms": round(percentile(times, 50), 3), "p95_ms": round(percentile(times, 95), 3)})
+        best = min(runs, key=lambda r: r["p50_ms"])
+        out[thread_key(n_threads, default_threads)] = {**best, "rounds": runs}
+    faiss.omp_set_num_threads(default_threads)
+    return out, found
+
+
+def thread_key(n_threads: int, default_threads: int) -> str:
+    return f"default({default_threads})" if n_threads == 0 else str(n_threads)
 
 
 def recall(found: np.ndarray, exact: np.ndarray) -> float:
@@ -197,6 +214,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=150.0,
         help="skip an HNSW build whose extrapolated time exceeds this (unless --include-slow)",
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        nargs="+",
+        default=[0, 1],
+        help="FAISS thread counts to time searches with (0: FAISS's default, what the product runs)",
+    )
     parser.add_argument("--include-slow", action="store_true", help="build HNSW at every size whatever it costs")
     args = parser.parse_args(argv)
     args.sizes = sorted(set(args.sizes))
@@ -207,13 +231,45 @@ def fmt_row(cols: list[object], widths: list[int]) -> str:
     return "  ".join(str(c).rjust(w) for c, w in zip(cols, widths, strict=True))
 
 
+def print_tables(results: list[dict[str, object]], thread_keys: list[str]) -> None:
+    widths = [7, 7, 9, 8, 9, 8, 8, 8, 8, 9]
+    print("\nbuild, saved file, recall@10 of HNSW vs flat (by efSearch):")
+    head = ["n", "synth", "flat_bld", "flat_MB", "hnsw_bld", "hnsw_MB"]
+    print(fmt_row(head + [f"rec_ef{ef}" for ef in EF_SWEEP], widths))
+    for row in results:
+        f, h = row["flat"], row["hnsw"]
+        cols = [row["n"], row["synthetic_vectors"], f"{f['build_s']:.2f}s", f"{f['file_bytes'] / 1e6:.1f}"]
+        if "skipped" in h:
+            cols += [f"~{h['build_s_estimate']:.0f}s*", "-", *["-"] * len(EF_SWEEP)]
+        else:
+            cols += [f"{h['build_s']:.1f}s", f"{h['file_bytes'] / 1e6:.1f}"]
+            cols += [f"{h['ef_search'][ef]['recall_at_10']:.3f}" for ef in EF_SWEEP]
+        print(fmt_row(cols, widths))
+    widths = [7, 11, 8, 8] + [9] * (len(EF_SWEEP) + 1)
+    print("\nsingle-query latency, k=10, ms (best round's p50/p95; FAISS threads):")
+    head = ["n", "threads", "flat_p50", "flat_p95"] + [f"ef{ef}_p50" for ef in EF_SWEEP] + ["ef96_p95"]
+    print(fmt_row(head, widths))
+    for row in results:
+        for key in thread_keys:
+            f, h = row["flat"]["latency"][key], row["hnsw"]
+            cols = [row["n"], key, f"{f['p50_ms']:.2f}", f"{f['p95_ms']:.2f}"]
+            if "skipped" in h:
+                cols += ["-"] * (len(EF_SWEEP) + 1)
+            else:
+                cols += [f"{h['ef_search'][ef]['latency'][key]['p50_ms']:.2f}" for ef in EF_SWEEP]
+                cols.append(f"{h['ef_search'][96]['latency'][key]['p95_ms']:.2f}")
+            print(fmt_row(cols, widths))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
     load_start = load_average()
     cores = os.cpu_count() or 1
+    default_threads = faiss.omp_get_max_threads()
+    thread_keys = [thread_key(t, default_threads) for t in args.threads]
     rounds = args.rounds or (2 if load_start["loadavg_1m"] > 0.5 * cores else 1)
-    print(f"start: {load_start['uptime']}  (faiss threads {faiss.omp_get_max_threads()}, latency rounds {rounds})")
+    print(f"start: {load_start['uptime']}  (FAISS default threads {default_threads}, latency rounds {rounds})")
     rng = np.random.default_rng(args.seed)
     corpus = Corpus(args, rng)
     print(f"vectors: {corpus.source}  {json.dumps(corpus.info)}")
@@ -225,8 +281,8 @@ def main(argv: list[str] | None = None) -> int:
         vectors = corpus.base[:n]
         row: dict[str, object] = {"n": n, "synthetic_vectors": corpus.synthetic_in(n)}
         flat, t = build("flat", vectors)
-        lat, exact = latency(flat, corpus.queries, rounds)
-        row["flat"] = {"build_s": round(t, 3), **save_stats(flat), **lat}
+        lat, exact = latency(flat, corpus.queries, rounds, args.threads, default_threads)
+        row["flat"] = {"build_s": round(t, 3), **save_stats(flat), "latency": lat}
         del flat
         estimate = hnsw_build_estimate(hnsw_measured, n)
         if estimate is not None and estimate > args.hnsw_build_budget_s and not args.include_slow:
@@ -240,35 +296,18 @@ def main(argv: list[str] | None = None) -> int:
         else:
             hnsw, t = build("hnsw", vectors)
             hnsw_measured = (n, t)
-            stats = {"build_s": round(t, 3), **save_stats(hnsw)}
             sweep = {}
             for ef in EF_SWEEP:
                 hnsw.ef_search = ef
-                lat, found = latency(hnsw, corpus.queries, rounds)
-                sweep[ef] = {"recall_at_10": round(recall(found, exact), 4), **lat}
-            default = sweep[96]
-            stats.update({k: v for k, v in default.items() if k != "rounds"})
-            row["hnsw"] = {**stats, "ef_search": sweep}
+                lat, found = latency(hnsw, corpus.queries, rounds, args.threads, default_threads)
+                sweep[ef] = {"recall_at_10": round(recall(found, exact), 4), "latency": lat}
+            row["hnsw"] = {"build_s": round(t, 3), **save_stats(hnsw), "ef_search": sweep}
             del hnsw
         results.append(row)
-        print(f"  n={n} done ({time.perf_counter() - started:.0f}s elapsed)", file=sys.stderr)
+        print(f"  n={n} done ({time.perf_counter() - started:.0f}s elapsed)", file=sys.stderr, flush=True)
 
     load_end = load_average()
-    widths = [8, 6, 8, 8, 8, 8, 8, 8, 8, 8, 7, 24]
-    print()
-    head = ["n", "synth", "flat_bld", "flat_MB", "flat_p50", "flat_p95", "hnsw_bld", "hnsw_MB", "hnsw_p50"]
-    print(fmt_row([*head, "hnsw_p95", "rec@10", "ef32/64/96/128 rec|p50ms"], widths))
-    for row in results:
-        f, h = row["flat"], row["hnsw"]
-        cols = [row["n"], row["synthetic_vectors"], f"{f['build_s']:.2f}s", f"{f['file_bytes'] / 1e6:.1f}"]
-        cols += [f"{f['p50_ms']:.2f}", f"{f['p95_ms']:.2f}"]
-        if "skipped" in h:
-            cols += [f"~{h['build_s_estimate']:.0f}s*", "-", "-", "-", "-", "skipped"]
-        else:
-            sweep = " ".join(f"{s['recall_at_10']:.3f}|{s['p50_ms']:.2f}" for s in h["ef_search"].values())
-            cols += [f"{h['build_s']:.1f}s", f"{h['file_bytes'] / 1e6:.1f}", f"{h['p50_ms']:.2f}", f"{h['p95_ms']:.2f}"]
-            cols += [f"{h['recall_at_10']:.3f}", sweep]
-        print(fmt_row(cols, widths))
+    print_tables(results, thread_keys)
     for note in notes:
         print(f"* {note}")
     total = time.perf_counter() - started
@@ -280,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
             "queries": args.queries,
             "k": K,
             "hnsw_settings": {"M": 32, "efConstruction": 80, "efSearch_default": 96},
-            "faiss_threads": faiss.omp_get_max_threads(),
+            "faiss_default_threads": default_threads,
             "cpu_count": cores,
             "latency_rounds": rounds,
             "load_start": load_start,

@@ -299,6 +299,8 @@ def _print_passage(n: int, p: Any) -> None:
 @click.pass_obj
 def delete(obj: CliContext, refs: tuple[str, ...]) -> None:
     """Remove articles by id, URL or source path, from every part of the index."""
+    from rag.ingest import article_id_for
+
     with _errors():
         embedder = obj.embedder()
         store = obj.store(embedder)
@@ -306,7 +308,9 @@ def delete(obj: CliContext, refs: tuple[str, ...]) -> None:
         with store.writing():
             ids: list[str] = []
             for ref in refs:
-                found = store.find_article_ids(ref) or store.find_article_ids(str(Path(ref).resolve()))
+                found = store.find_article_ids(ref)
+                if not found and Path(ref).is_file():  # file articles are keyed by their absolute path
+                    found = store.find_article_ids(article_id_for(path=ref))
                 ids += found
                 if not found:
                     missing.append(ref)
