@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sys
+import unicodedata
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ _META_FIELDS = ("title", "byline", "outlet", "url", "published_at")
 _ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _BINARY_SNIFF = 8192
 _STDIN_SOURCE = "<stdin>"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_INVISIBLE = {"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp", "Zs"}  # controls, format (zero-width), spaces
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,19 @@ class IngestProblem:
 
 
 # ---------------------------------------------------------------- ids and hashes
+
+
+def _checked(value: str, field: str) -> str:
+    """`value`, or InputError when it holds a lone surrogate (from a JSON `\\ud800` escape), which no
+    UTF-8 text can: it could not be hashed or stored."""
+    if _SURROGATE.search(value):
+        raise InputError(f"invalid unicode (lone surrogate) in '{field}'")
+    return value
+
+
+def _has_text(body: str) -> bool:
+    """Whether anything visible is left: zero-width characters and controls alone are not text."""
+    return any(not ch.isspace() and unicodedata.category(ch) not in _INVISIBLE for ch in body)
 
 
 def _sha16(text: str) -> str:
@@ -80,7 +96,7 @@ def _outlet_from_url(url: str) -> str:
 
 
 def _make_article(body: str, meta: dict[str, str], *, source: str, id: str = "", path: str | Path = "") -> Article:
-    if not body:
+    if not _has_text(body):
         raise InputError("no article text")
     fields = {k: (meta.get(k) or "").strip() for k in _META_FIELDS}
     if not fields["outlet"] and fields["url"]:
@@ -142,39 +158,77 @@ def _parse_rfc2822(value: str) -> str:
         return ""
     try:
         return parsedate_to_datetime(value.strip()).isoformat()
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # huge numbers overflow C ints
         return ""
 
 
 # ---------------------------------------------------------------- publisher footers
 
-_FOOTER_START = re.compile(
-    r"^\W*(to contact\b|contact us\b|subscribe\b|sign up\b|follow us\b|copyright\b|©|\(c\)\s*\d{4})", re.I
+# Boilerplate whatever its wording: a copyright mark, a rights notice, or a line that is only a link.
+_FOOTER_MARK = re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\s+\d{4}\b|\ball rights reserved\b", re.I)
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_LINK = rf"\[[^\]]*\]\([^)\s]+\)|<?(?:https?://|www\.)[^\s<>]+>?|{_EMAIL}"
+_LINK_ONLY = re.compile(rf"^\W*(?:{_LINK})\W*$", re.I)
+_HAS_EMAIL = re.compile(_EMAIL)
+# Contact details: "Contact Jane Doe at jd@example.com.", "Jane Doe can be reached at ...", "Jane Doe: 555-0100;
+# jd@example.com"; "The company said buyers can write to help@example.com." is prose.
+_CONTACT = re.compile(
+    r"^\W*(?:to\s+)?(?:contact|reach|e-?mail|call|write|send|follow|find)\b|^[^:.!?]{1,60}:"
+    r"|\bcan be (?:reached|emailed|contacted)\b|\bis on (?:twitter|x)\b",
+    re.I,
 )
-_FOOTER_ANYWHERE = re.compile(r"all rights reserved|\bvisit:\W*$", re.I)
-_LINK_ONLY = re.compile(r"^\W*(?:\[[^\]]*\]\([^)\s]+\)|<?(?:https?://|www\.)\S+?>?)\W*$", re.I)
+# "AP NFL: https://apnews.com/hub/nfl and https://twitter.com/AP_Sports"; a link inside prose is kept.
+_LABELLED_LINKS = re.compile(rf"^[^:.!?]{{1,60}}:\s*(?:(?:{_LINK}|@\w+|and|or)[\s,;.]*)+$", re.I)
+# A call to action that opens a sentence; "Copyright law was changed..." or "Subscribers said..." is prose.
+_FOOTER_PHRASE = re.compile(
+    r"^\W*(?:to contact\b.*:|contact us\b|subscribe(?:\s+(?:to|now|today|for|here)\b|\W*$)"
+    r"|sign up(?:\s+(?:for|to|now|today|here)\b|\W*$)|follow us\b|click here\b|.*\bvisit:\W*$)",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]*]*\s+")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n")
 _MAX_FOOTER_PARAGRAPHS = 3
 _MAX_FOOTER_CHARS = 300
+_MAX_FOOTER_SENTENCE = 200
 
 
-def _is_footer(paragraph: str) -> bool:
+def _footer_sentence(s: str) -> bool:
+    """Boilerplate: marked (©, rights, a bare link), or short and a call to action, contact details or links."""
+    if _FOOTER_MARK.search(s) or _LINK_ONLY.match(s):
+        return True
+    short = len(s) <= _MAX_FOOTER_SENTENCE
+    contact = _HAS_EMAIL.search(s) and _CONTACT.search(s)
+    return short and bool(_FOOTER_PHRASE.match(s) or contact or _LABELLED_LINKS.match(s))
+
+
+def _footer_kind(paragraph: str) -> str:
+    """Classify a paragraph: "strong" (marked boilerplate), "weak" (calls to action only) or "" (prose)."""
+    if len(paragraph) > _MAX_FOOTER_CHARS:
+        return ""
     lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
-    if not lines or len(paragraph) > _MAX_FOOTER_CHARS:
-        return False
-    return all(_FOOTER_START.search(x) or _FOOTER_ANYWHERE.search(x) or _LINK_ONLY.match(x) for x in lines)
+    if not lines:
+        return ""
+    sentences = [x for line in lines for x in _SENTENCE_END.split(line) if x.strip()]
+    if not all(_footer_sentence(x) for x in sentences):
+        return ""
+    return "strong" if any(_FOOTER_MARK.search(x) or _LINK_ONLY.match(x) for x in sentences) else "weak"
 
 
 def _strip_footer(body: str) -> str:
-    """Drop up to three trailing boilerplate paragraphs (contact, subscribe, copyright, bare links)."""
+    """Drop up to three trailing boilerplate paragraphs (contact, subscribe, copyright, bare links).
+
+    The first paragraph is kept unless it is marked boilerplate too (then there is no article: "" is
+    returned); a lone call to action such as "Subscribe to our newsletter" may be the text itself.
+    """
     end = len(body)
     for _ in range(_MAX_FOOTER_PARAGRAPHS):
         head = body[:end].rstrip()
         breaks = list(_PARAGRAPH_BREAK.finditer(head))
-        if not breaks or not _is_footer(head[breaks[-1].end() :]):
-            break  # the first paragraph is never a footer: the body must keep some text
+        if not breaks or not _footer_kind(head[breaks[-1].end() :]):
+            break
         end = breaks[-1].start()
-    return body[:end].rstrip()
+    body = body[:end].rstrip()
+    return "" if _footer_kind(body) == "strong" else body
 
 
 # ---------------------------------------------------------------- plain text and markdown headers
@@ -215,6 +269,8 @@ _BY_PREFIX = re.compile(r"^by\s+(.+)$", re.I)
 _META_SPLIT = re.compile(r"\s+[|·•]\s+")
 _NAME_CONNECTORS = {"and", "&", "de", "da", "di", "del", "der", "van", "von", "la", "le", "du", "bin", "al"}
 _ENDS_LIKE_SENTENCE = re.compile(r"[.,;:—–-][\"'”’)]*$")
+_MAX_TITLE_CHARS = 150
+_MAX_OUTLET_CHARS = 60
 
 
 def _split_lines(text: str, pos: int) -> list[_Line]:
@@ -292,39 +348,88 @@ def _byline(s: str) -> tuple[str, bool]:
     return (s, True) if _looks_like_names(s, strict=True) else ("", False)
 
 
+def _outlet_like(s: str) -> bool:
+    """A publication name next to a byline or date: "Reuters", "The New York Times"."""
+    return len(s) <= _MAX_OUTLET_CHARS and len(s.split()) <= 6 and _looks_like_names(s, strict=False)
+
+
 def _metadata_line(s: str) -> dict[str, Any] | None:
-    """Byline and/or date, possibly both on one line ("By Jane Doe | April 1, 2026"); None otherwise."""
+    """Byline, date and outlet, possibly on one line ("By Jane Doe · Reuters · April 1, 2026"); else None.
+
+    An outlet is only taken next to a byline or a date: a lone "Reuters" line is not metadata.
+    """
+    parts = _META_SPLIT.split(s)
     fields: dict[str, Any] = {}
-    for part in _META_SPLIT.split(s):
+    for part in parts:
+        found = _byline(part)
         if "published_at" not in fields and (iso := _parse_date(part)):
             fields["published_at"] = iso
-        elif "byline" not in fields and (found := _byline(part))[0]:
+        elif found[0] and "byline" not in fields:
             fields["byline"], fields["weak"] = found
+        elif found[0] and not found[1] and fields.get("weak") and "outlet" not in fields:
+            fields["outlet"] = fields["byline"]  # "Reuters | By Jane Doe": the name-like part is the outlet
+            fields["byline"], fields["weak"] = found
+        elif len(parts) > 1 and "outlet" not in fields and _outlet_like(part):
+            fields["outlet"] = part
         else:
             return None
-    return fields
+    return None if fields.keys() == {"outlet"} else fields
+
+
+def _valid_value(field: str, value: str, lines: list[_Line], i: int) -> bool:
+    """Whether a `Key: value` line holds a value of that kind rather than the start of a sentence."""
+    if field == "url":
+        return bool(re.fullmatch(r"https?://\S+", value, re.I))
+    if field == "published_at":
+        return bool(_parse_date(value))
+    if field == "byline":
+        return _looks_like_names(_BY_PREFIX.sub(r"\1", value), strict=False)
+    if field == "outlet":
+        sentence = value.endswith(".") or re.search(r"\w{3,}[.!?]\s+\S", value)
+        return len(value) <= _MAX_OUTLET_CHARS and not sentence
+    if field == "id":
+        return bool(_ID_RE.fullmatch(value))
+    # A title: short, and followed by a blank line, the end, or more header lines, not by body prose.
+    if len(value) > _MAX_TITLE_CHARS:
+        return False
+    if lines[i].blank_after or i + 1 == len(lines):
+        return True
+    return bool(_key_value(lines, i + 1)) or _metadata_line(lines[i + 1].text) is not None
+
+
+def _key_value(lines: list[_Line], i: int) -> dict[str, str] | None:
+    """{field: value} for a `Key: value` header line, {} for a known key without a valid value, else None."""
+    kv = _KEY_VALUE.match(lines[i].text)
+    if not kv or kv[1].strip().lower() not in _KEYS:
+        return None
+    field, value = _KEYS[kv[1].strip().lower()], kv[2].strip()
+    return {field: value} if _valid_value(field, value, lines, i) else {}
 
 
 def _title_like(line: _Line, lines: list[_Line]) -> bool:
     s = line.text
-    if len(s) > 150 or len(s.split()) < 2 or _ENDS_LIKE_SENTENCE.search(s) or re.match(r"[-*+>|]\s", s):
+    if len(s) > _MAX_TITLE_CHARS or len(s.split()) < 2 or _ENDS_LIKE_SENTENCE.search(s) or re.match(r"[-*+>|]\s", s):
         return False
-    nxt = lines[1] if len(lines) > 1 else None
-    if nxt is None:
+    if len(lines) < 2:
         return False  # a lone line is the article, not its title
-    strong_meta = (m := _metadata_line(nxt.text)) is not None and not m.get("weak")
-    return line.blank_after or strong_meta
+    if kv := _key_value(lines, 1):
+        return "title" not in kv  # "Council Approves Budget" then "Published: April 1, 2026"
+    if (meta := _metadata_line(lines[1].text)) is not None:
+        # A headline above a byline line; a name-like line above a bare date line is the byline.
+        return "byline" in meta or not _byline(s)[0]
+    return line.blank_after
 
 
-def _header_line(line: _Line, first: bool, lines: list[_Line], has_title: bool) -> dict[str, Any] | None:
-    if (kv := _KEY_VALUE.match(line.text)) and kv[1].strip().lower() in _KEYS:
-        return {_KEYS[kv[1].strip().lower()]: kv[2].strip()}
-    if first and (heading := _HEADING.match(line.text)):
+def _header_line(i: int, lines: list[_Line], has_title: bool) -> dict[str, Any] | None:
+    line = lines[i]
+    if (kv := _key_value(lines, i)) is not None:
+        return kv or None  # a known key whose value is not one ("Source: Reuters said ...") is body text
+    if i == 0 and (heading := _HEADING.match(line.text)):
         return {"title": heading[1].strip()}  # front matter, when it has a title, still wins
     fields = _metadata_line(line.text)
     if fields is not None and not fields.get("weak"):
         return fields
-    if first and not has_title and _title_like(line, lines):
+    if i == 0 and not has_title and _title_like(line, lines):
         return {"title": line.text}
     return fields
 
@@ -336,7 +441,7 @@ def _parse_header(text: str, markdown: bool) -> tuple[dict[str, str], int]:
     found: list[tuple[_Line, dict[str, Any]]] = []
     seen: set[str] = set()
     for i, line in enumerate(lines):
-        fields = _header_line(line, i == 0, lines, bool(meta.get("title")))
+        fields = _header_line(i, lines, bool(meta.get("title")))
         if fields is None or seen & (fields.keys() - {"weak"}):
             break
         seen |= fields.keys() - {"weak"}
@@ -384,10 +489,13 @@ def article_from_text(
     The header is `# Headline` (or a short headline line), a byline and a date, or `Key: value` lines,
     or (markdown) YAML front matter. Raises InputError for empty text or an unparseable `published_at`.
     """
+    explicit = {"id": id, "title": title, "byline": byline, "outlet": outlet, "url": url}
+    for name, value in [("text", text), *explicit.items(), ("published_at", published_at)]:
+        _checked(value, name)
     iso = _parse_date(published_at) if published_at.strip() else ""
     if published_at.strip() and not iso:
         raise InputError(f"published_at: not a recognisable date: {published_at[:40]!r}")
-    explicit = {"id": id, "title": title, "byline": byline, "outlet": outlet, "url": url, "published_at": iso}
+    explicit["published_at"] = iso
     return _text_article(text, explicit, source=source, path="", markdown=markdown)
 
 
@@ -397,7 +505,11 @@ _DROP_TAGS = [
     "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg",
     "button", "figure", "figcaption", "template", "select",
 ]  # fmt: skip
-_BLOCKS = "p, h2, h3, h4, h5, h6, li, blockquote, pre"
+# Elements that start and end a block of text: their own text between nested blocks is a block too.
+_BLOCK_TAGS = frozenset(
+    "address article blockquote body caption center dd details dialog div dl dt fieldset h1 h2 h3 h4 h5 h6"
+    " hgroup hr html legend li main menu ol p pre section summary table tbody td tfoot th thead tr ul".split()
+)
 _NAV_WORDS = {"advertisement", "share", "share this", "tweet", "print", "email", "read more", "related"}
 _MAX_LINK_SHARE = 0.5
 
@@ -444,14 +556,57 @@ def _html_meta(tree: LexborHTMLParser) -> dict[str, str]:
     return _normalised(meta)
 
 
-def _block_text(node: LexborNode) -> str:
-    if any(inner.mem_id != node.mem_id for inner in node.css(_BLOCKS)):
-        return ""  # the nested blocks carry the text; taking both would repeat it
-    text = _collapse(node.text())
-    if not text or text.lower().strip(" :.") in _NAV_WORDS:
-        return ""
-    link_chars = sum(len(_collapse(a.text())) for a in node.css("a"))
-    return "" if link_chars > _MAX_LINK_SHARE * len(text) else text
+class _Blocks:
+    """Collects text blocks in document order, dropping navigation words and link lists."""
+
+    def __init__(self) -> None:
+        self.blocks: list[str] = []
+        self.parts: list[str] = []
+        self.link_parts: list[str] = []
+
+    def add(self, text: str, in_link: bool) -> None:
+        self.parts.append(text)
+        if in_link:
+            self.link_parts.append(text)
+
+    def flush(self) -> None:
+        text = _collapse("".join(self.parts))
+        link_chars = len(_collapse(" ".join(self.link_parts)))
+        self.parts, self.link_parts = [], []
+        if text and text.lower().strip(" :.") not in _NAV_WORDS and link_chars <= _MAX_LINK_SHARE * len(text):
+            self.blocks.append(text)
+
+
+def _text_blocks(root: LexborNode, *, skip_h1: bool) -> list[str]:
+    """The text under `root` split at block element boundaries, so that the text a block holds around its
+    nested blocks ("<li>Parent<ul><li>child</li></ul></li>") and loose text in divs are kept, each once.
+    Iterative, so deeply nested pages cannot exhaust the stack."""
+    out = _Blocks()
+    in_link = 0
+    stack: list[tuple[LexborNode, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        tag = node.tag or ""
+        if leaving:
+            if tag == "a":
+                in_link -= 1
+            else:
+                out.flush()
+            continue
+        if tag == "-text":
+            out.add(node.text_content or "", in_link > 0)
+            continue
+        if tag.startswith("-") or (skip_h1 and tag == "h1"):
+            continue  # comments; the h1 is the title
+        if tag in _BLOCK_TAGS:
+            out.flush()
+            stack.append((node, True))
+        elif tag == "a":
+            in_link += 1
+            stack.append((node, True))
+        stack.extend((child, False) for child in reversed(list(node.iter(include_text=True))))
+    out.flush()
+    return out.blocks
 
 
 def _html_blocks(tree: LexborHTMLParser) -> list[str]:
@@ -459,10 +614,10 @@ def _html_blocks(tree: LexborHTMLParser) -> list[str]:
     roots = [max(articles, key=lambda n: len(n.text()))] if articles else []
     roots += [n for n in (tree.css_first("main"), tree.body) if n is not None]
     for root in roots:
-        if blocks := [t for node in root.css(_BLOCKS) if (t := _block_text(node))]:
+        if blocks := _text_blocks(root, skip_h1=True):
             return blocks
-    # No block elements at all (a page of bare divs): keep the text as one paragraph.
-    return [t] if tree.body is not None and (t := _collapse(tree.body.text())) else []
+    # Nothing but a heading: keep it rather than lose the page.
+    return _text_blocks(tree.body, skip_h1=False) if tree.body is not None else []
 
 
 def _html_article(html: str, *, source: str, path: str | Path) -> Article:
@@ -483,7 +638,7 @@ def article_from_html(html: str, *, source: str = "") -> Article:
     `body` is the extracted text, so offsets refer to it, not to the HTML. Raises InputError when no
     text remains after dropping navigation, scripts and other boilerplate.
     """
-    return _html_article(html, source=source, path="")
+    return _html_article(_checked(html, "html"), source=source, path="")
 
 
 # ---------------------------------------------------------------- JSON records
@@ -495,7 +650,7 @@ def _optional_str(record: dict[str, Any], key: str) -> str:
         return ""
     if not isinstance(value, str):
         raise InputError(f"'{key}' must be a string, got {type(value).__name__}")
-    return value.strip()
+    return _checked(value, key).strip()
 
 
 def _authors(record: dict[str, Any]) -> str:
@@ -504,9 +659,11 @@ def _authors(record: dict[str, Any]) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return _BY_PREFIX.sub(r"\1", value.strip())
+        return _BY_PREFIX.sub(r"\1", _checked(value, key).strip())
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InputError(f"'{key}' must be a string or a list of strings")
+    for v in value:
+        _checked(v, key)
     names = list(dict.fromkeys(v.strip() for v in value if v.strip()))
     # Scrapers (newspaper3k, as in RealTimeQA) prepend all names run together as one "author".
     names = [n for n in names if n != " ".join(m for m in names if m != n)] or names
@@ -518,7 +675,7 @@ def _record_date(record: dict[str, Any]) -> str:
         if value := record.get(key):
             if not isinstance(value, str):
                 raise InputError(f"'{key}' must be a string, got {type(value).__name__}")
-            return _parse_date(value)  # unparseable dates are dropped, not fatal
+            return _parse_date(_checked(value, key))  # unparseable dates are dropped, not fatal
     return ""
 
 
@@ -528,6 +685,8 @@ def _record_id(record: dict[str, Any]) -> str:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise InputError("'id' must be a string")
+    if isinstance(value, str):
+        _checked(value, "id")
     if not _ID_RE.fullmatch(str(value)):
         raise InputError(f"'id' {str(value)[:40]!r} is invalid: use 1-128 characters of A-Z a-z 0-9 . _ : -")
     return str(value)
@@ -535,7 +694,7 @@ def _record_id(record: dict[str, Any]) -> str:
 
 def article_from_record(record: dict[str, Any], *, source: str = "") -> Article:
     """One JSONL record: `text` (required), `title`, `url`, `authors`, `published_at`/`publish_date`/`date`,
-    `outlet`, `id`. Raises InputError naming the bad field."""
+    `outlet`, `id`. Raises InputError naming the bad field (a wrong type, or a lone surrogate)."""
     if not isinstance(record, dict):
         raise InputError("record is not a JSON object")
     text = record.get("text")
@@ -543,9 +702,9 @@ def article_from_record(record: dict[str, Any], *, source: str = "") -> Article:
         raise InputError("missing 'text'")
     if not isinstance(text, str):
         raise InputError(f"'text' must be a string, got {type(text).__name__}")
-    body = _strip_footer(text.strip())
-    if not body:
+    if not _checked(text, "text").strip():
         raise InputError("'text' is empty")
+    body = _strip_footer(text.strip())  # "" when it is all boilerplate: "no article text"
     meta = {
         "title": _optional_str(record, "title"),
         "url": _optional_str(record, "url"),
@@ -565,10 +724,10 @@ def _size(n: int) -> str:
     return f"{round(n / 1000, 1):g} KB" if n >= 1000 else f"{n} bytes"
 
 
-def _decode(data: bytes) -> str:
-    """UTF-8 text (a BOM is dropped); InputError for binary or other encodings."""
-    if b"\x00" in data[:_BINARY_SNIFF]:
-        raise InputError("binary file")
+def _decode(data: bytes, what: str = "file") -> str:
+    """UTF-8 text (a BOM is dropped); InputError for binary (a NUL byte anywhere) or other encodings."""
+    if b"\x00" in data:
+        raise InputError(f"binary {what}")
     bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     try:
         return data[bom:].decode("utf-8")
@@ -609,18 +768,27 @@ def _search_results(record: dict[str, Any], source: str, number: int) -> Iterato
             yield IngestProblem(source, f"line {number}: search_result[{k}]: {e}")
 
 
+def _json_record(text: str) -> Any:
+    """The parsed line; InputError for anything json.loads rejects, however it rejects it."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(f"invalid JSON ({e.msg} at column {e.colno})") from None
+    except RecursionError:
+        raise InputError("invalid JSON (nested too deeply)") from None
+    except ValueError as e:  # e.g. an integer over the int-to-str digit limit
+        raise InputError(f"invalid JSON ({str(e).split(':')[0]})") from None
+
+
 def _jsonl_line(raw: bytes | None, number: int, path: Path, limit: int) -> Iterator[Article | IngestProblem]:
     source = f"{path}:{number}"
     try:
         if raw is None:
             raise InputError(f"line is over the {_size(limit)} limit")
-        text = _decode(raw.removesuffix(b"\n"))
+        text = _decode(raw.removesuffix(b"\n"), "data (NUL byte)")
         if not text.strip():
             return
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise InputError(f"invalid JSON ({e.msg} at column {e.colno})") from None
+        record = _json_record(text)
         if isinstance(record, dict) and isinstance(record.get("search_result"), list):
             yield from _search_results(record, source, number)
         else:
@@ -663,6 +831,10 @@ def _read_document(path: Path, kind: str, max_bytes: int) -> Article | IngestPro
         return _text_article(text, {}, source=str(path), path=path, markdown=kind == ".md")
     except InputError as e:
         return IngestProblem(str(path), str(e))
+    except RecursionError:
+        return IngestProblem(str(path), "too deeply nested to parse")
+    except Exception as e:  # one unparseable file must not stop the batch; the reason names the error
+        return IngestProblem(str(path), f"could not parse: {type(e).__name__}: {e}"[:200])
 
 
 def _read_file(path: Path, max_bytes: int) -> Iterator[Article | IngestProblem]:
@@ -681,6 +853,8 @@ def _read_file(path: Path, max_bytes: int) -> Iterator[Article | IngestProblem]:
 def _read_stdin(max_bytes: int) -> Iterator[Article | IngestProblem]:
     text = sys.stdin.read().removeprefix("\ufeff")
     try:
+        if _SURROGATE.search(text):  # undecodable bytes, read with the surrogateescape handler
+            raise InputError("not UTF-8 text")
         if len(text.encode("utf-8")) > max_bytes:
             raise InputError(f"input is over the {_size(max_bytes)} limit")
         yield article_from_text(text, source=_STDIN_SOURCE)

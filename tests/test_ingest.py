@@ -450,3 +450,208 @@ def test_real_realtimeqa_search_results_file() -> None:
     assert len(set(by_url.values())) == len(by_url) == len(articles)  # one id per url, no repeats
     assert all(a.published_at[:2] == "20" for a in articles if a.published_at)
     assert len(items) - len(articles) <= 0.05 * len(items)
+
+
+# ---------------------------------------------------------------- regressions: bad data never stops a batch
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ('{"text":"bad \\ud800 surrogate."}', "text"),
+        ('{"text":"ok.","title":"\\ud800"}', "title"),
+        ('{"text":"ok.","authors":["Jo \\udfff"]}', "authors"),
+        ('{"text":"ok.","url":"https://x.org/\\ud800"}', "url"),
+        ('{"text":"ok.","publish_date":"\\ud800"}', "publish_date"),
+        ('{"text":"ok.","id":"\\ud800"}', "id"),
+    ],
+)
+def test_lone_surrogates_are_problems_not_crashes(tmp_path: Path, line: str, field: str) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_text(line + "\n" + json.dumps({"text": "Still read."}) + "\n", encoding="utf-8")
+    items = list(read_sources([path]))
+    assert [a.body for a in _articles(items)] == ["Still read."]
+    assert _problems(items) == {f"{path}:1": f"line 1: invalid unicode (lone surrogate) in '{field}'"}
+    with pytest.raises(InputError, match=f"lone surrogate.*'{field}'"):
+        article_from_record(json.loads(line))
+
+
+def test_lone_surrogates_in_text_and_html_raise_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(InputError, match="'text'"):
+        article_from_text("bad \ud800 text")
+    with pytest.raises(InputError, match="'title'"):
+        article_from_text("Body.", title="\udc00")
+    with pytest.raises(InputError, match="'html'"):
+        article_from_html("<p>bad \ud800</p>")
+    monkeypatch.setattr("sys.stdin", io.StringIO("undecodable \udcff byte"))  # surrogateescape
+    [problem] = list(read_sources(["-"]))
+    assert isinstance(problem, IngestProblem) and problem.reason == "not UTF-8 text"
+
+
+def test_json_lines_that_break_the_parser_or_are_not_objects_are_problems(tmp_path: Path) -> None:
+    path = tmp_path / "odd.jsonl"
+    lines = ["[" * 100_000 + "]" * 100_000, '{"text": "x", "n": ' + "9" * 5000 + "}", "[1, 2]", '"text"', "42", "null"]
+    path.write_text("\n".join([*lines, json.dumps({"text": "Last good."})]) + "\n", encoding="utf-8")
+    items = list(read_sources([path]))
+    assert [a.body for a in _articles(items)] == ["Last good."]
+    problems = _problems(items)
+    assert problems[f"{path}:1"] == "line 1: invalid JSON (nested too deeply)"
+    assert problems[f"{path}:2"].startswith("line 2: invalid JSON (Exceeds the limit")
+    for n in (3, 4, 5, 6):
+        assert problems[f"{path}:{n}"] == f"line {n}: record is not a JSON object"
+    assert len(problems) == 6
+
+
+def test_overflowing_dates_and_nul_bytes_do_not_stop_the_batch(tmp_path: Path) -> None:
+    huge = "Mon, 1 Jan 99999999999 10:00:00 +0000"
+    jsonl = tmp_path / "a.jsonl"
+    jsonl.write_text(json.dumps({"text": "Dated.", "date": huge}) + "\n", encoding="utf-8")
+    header = tmp_path / "b.txt"
+    header.write_text(f"Date: {huge}\n\nBody of b.", encoding="utf-8")
+    late_nul = tmp_path / "c.txt"
+    late_nul.write_bytes(b"Text " * 3000 + b"\x00 tail")
+    items = list(read_sources([jsonl, header, late_nul]))
+    assert [(a.body, a.published_at) for a in _articles(items)] == [
+        ("Dated.", ""),
+        (f"Date: {huge}\n\nBody of b.", ""),
+    ]
+    assert _problems(items) == {str(late_nul): "binary file"}
+
+
+def test_unexpected_parser_errors_in_a_file_become_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(*_args: object, **_kwargs: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("parser gave up")
+
+    deep, odd, good = (tmp_path / n for n in ("deep.html", "odd.html", "good.txt"))
+    deep.write_text("<p>x</p>", encoding="utf-8")
+    odd.write_text("<p>y</p>", encoding="utf-8")
+    good.write_text("A good one.", encoding="utf-8")
+    monkeypatch.setattr("rag.ingest.LexborHTMLParser", explode)
+    [problem] = list(read_sources([deep]))
+    assert problem == IngestProblem(str(deep), "too deeply nested to parse")
+    monkeypatch.setattr("rag.ingest.LexborHTMLParser", broken)
+    items = list(read_sources([odd, good]))
+    assert _problems(items) == {str(odd): "could not parse: ValueError: parser gave up"}
+    assert [a.body for a in _articles(items)] == ["A good one."]
+
+
+def test_deeply_nested_html_is_read_without_recursion() -> None:
+    html = "<div>" * 3000 + "Deep text." + "</div>" * 3000
+    assert article_from_html(html).body == "Deep text."
+
+
+# ---------------------------------------------------------------- regressions: footers
+
+
+def test_prose_that_starts_like_a_footer_is_kept() -> None:
+    for last in (
+        "Copyright law was changed yesterday by parliament.",
+        "Subscribers said the service failed twice this week.",
+        "To contact the company, reporters called its office twice.",
+        "Follow us, the guide said. We walked for an hour and then reached the camp.",
+        "Voters were urged to visit https://vote.example.org to check their registration.",
+        "The recall notice said buyers can contact the company at recall@example.com.",
+    ):
+        text = f"Story.\n\n{last}"
+        assert article_from_text(text).body == text
+        assert article_from_record({"text": text}).body == text
+
+
+def test_clear_footers_are_dropped() -> None:
+    for footer in (
+        "© 2026 Example News",
+        "Sign up for our newsletter.\n\nFollow us on Twitter.",
+        "Subscribe to The Daily Example",
+        "Contact Jane Doe at (302) 555-0100 or jdoe@example.com.",
+        "Jane Doe can be reached at jdoe@example.com or @janedoe on X.",
+        "AP NFL: https://apnews.com/hub/nfl and https://twitter.com/AP_Sports",
+        "To contact the newsroom visit:\n\n**[example.org/contact](https://example.org/contact)**",
+    ):
+        assert article_from_text(f"Story one.\n\nStory two.\n\n{footer}").body == "Story one.\n\nStory two."
+
+
+def test_a_body_of_only_boilerplate_or_invisible_characters_is_a_problem(tmp_path: Path) -> None:
+    files = {
+        "zw.txt": "\u200b\u200c\u200d\u2060\ufeff\u200b",
+        "footer.txt": "© 2026 Example News. All rights reserved.\n\nhttps://example.com",
+        "head.md": "# Headline\n\n\u200b\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    items = list(read_sources([tmp_path / n for n in files]))
+    assert not _articles(items)
+    assert all("no article text" in reason for reason in _problems(items).values()), _problems(items)
+    for record in ({"text": "\u200b\u200b"}, {"text": "Copyright 2026 X. All rights reserved."}):
+        with pytest.raises(InputError, match="no article text"):
+            article_from_record(record)
+    with pytest.raises(InputError, match="no article text"):
+        article_from_html("<p>\u200b</p>")
+
+
+# ---------------------------------------------------------------- regressions: headers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Source: Reuters said the attack killed five.\nMore text.",
+        "Link: between smoking and cancer is well established\nMore text.",
+        "URL: see below\n\nMore text.",
+        "Date: sometime next week\n\nMore text.",
+        "By: the end of the year, prices rose.\nMore text.",
+        "Title: Storm closes ports\nPorts closed on Wednesday after the storm.",
+    ],
+)
+def test_key_value_lines_whose_value_is_prose_stay_in_the_body(text: str) -> None:
+    article = article_from_text(text)
+    assert article.body == text
+    assert (article.title, article.byline, article.outlet, article.url, article.published_at) == ("",) * 5
+
+
+def test_invalid_id_header_does_not_reject_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("ID: has spaces\n\nThe body.", encoding="utf-8")
+    [article] = list(read_sources([path]))
+    assert isinstance(article, Article)
+    assert article.id == _sha16(str(path.resolve()))
+    assert article.body.endswith("The body.")
+
+
+HEADLINE = "Council Approves Budget"
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "byline", "outlet", "published"),
+    [
+        (f"{HEADLINE}\nPublished: April 1, 2026\n\nBody.", HEADLINE, "", "", "2026-04-01"),
+        (f"{HEADLINE}\nJane Doe | April 1, 2026\n\nBody.", HEADLINE, "Jane Doe", "", "2026-04-01"),
+        ("By Jane Doe · Reuters · April 1, 2026\n\nBody.", "", "Jane Doe", "Reuters", "2026-04-01"),
+        ("Jane Doe\nApril 1, 2026\n\nBody.", "", "Jane Doe", "", "2026-04-01"),
+        ("Reuters | By Jane Doe | April 1, 2026\n\nBody.", "", "Jane Doe", "Reuters", "2026-04-01"),
+    ],
+)
+def test_headline_byline_outlet_and_date_lines(text: str, title: str, byline: str, outlet: str, published: str) -> None:
+    article = article_from_text(text)
+    assert (article.title, article.byline, article.outlet, article.published_at) == (title, byline, outlet, published)
+    assert article.body == "Body."
+
+
+# ---------------------------------------------------------------- regressions: HTML blocks
+
+
+@pytest.mark.parametrize(
+    ("html", "body"),
+    [
+        ("<ul><li>Parent text<ul><li>child</li></ul></li></ul>", "Parent text\n\nchild"),
+        ("<blockquote>Lead<p>inner</p></blockquote>", "Lead\n\ninner"),
+        ("<p>Intro.</p><table><tr><td>Cell A</td><td>Cell B</td></tr></table>", "Intro.\n\nCell A\n\nCell B"),
+        ("<p>Intro.</p><div>Loose text<p>Para.</p>tail</div>", "Intro.\n\nLoose text\n\nPara.\n\ntail"),
+        ("<div>One.</div><div>Two.</div>", "One.\n\nTwo."),
+        ("<p>The <b>Fri</b>day <!-- x -->match.</p>", "The Friday match."),
+    ],
+)
+def test_html_keeps_text_around_nested_blocks(html: str, body: str) -> None:
+    assert article_from_html(f"<html><body>{html}</body></html>").body == body
