@@ -37,7 +37,7 @@ class ChunkSettings(BaseModel):
 
 class IndexSettings(BaseModel):
     exact_max_chunks: int = Field(
-        100_000, ge=0, description="exact (flat) vector search up to this many chunks, HNSW above"
+        30_000, ge=0, description="exact (flat) vector search up to this many chunks, HNSW above"
     )
 
 

@@ -175,7 +175,7 @@ class LocalStore:
         embed_model: str,
         dim: int,
         create: IndexConfig | None = None,
-        exact_max: int = 100_000,
+        exact_max: int = 30_000,
     ) -> LocalStore:
         """Open the index at `path`, checking it was built with `embed_model`.
 
