@@ -241,10 +241,12 @@ class LocalStore:
         self._lock = lock
         try:
             self._sync_vectors()
+            started = self.generation()
             yield self
         finally:
             try:
-                self._persist()
+                if self.generation() != started or not (self.path / VECTORS).exists() or self._kind_outdated():
+                    self._persist()
             finally:
                 self._lock = None
                 lock.release()
@@ -342,6 +344,9 @@ class LocalStore:
         for rows, vecs in added:
             vectors.add(rows, vecs)
         self._vectors_generation = self.generation()
+
+    def _kind_outdated(self) -> bool:
+        return self._vector_index().kind != choose_kind(self.counts()["chunks"], self.exact_max)
 
     def _persist(self) -> None:
         """Bring the vector file and manifest up to date with the database (called with the lock held)."""

@@ -20,11 +20,13 @@ LONG = " ".join(f"Sentence number {i} talks about topic {i % 7} in some detail."
 def test_second_run_changes_nothing(store: LocalStore, ingest: Callable, news: list[Article]) -> None:
     first = ingest(store, news)
     generation = store.generation()
+    files = {p.name: p.read_bytes() for p in store.path.iterdir() if p.suffix in (".json", ".npz")}
     second = ingest(store, news)
     assert (first.new, first.unchanged) == (3, 0)
     assert (second.new, second.changed, second.unchanged, second.chunks) == (0, 0, 3, 0)
     assert not second.changed_anything
     assert store.generation() == generation  # not even an empty transaction
+    assert files == {p.name: p.read_bytes() for p in store.path.iterdir() if p.suffix in (".json", ".npz")}
 
 
 def test_changed_article_is_replaced_reusing_unchanged_vectors(store: LocalStore, ingest: Callable) -> None:
