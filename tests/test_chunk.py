@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import rag.chunk as chunk_module
 from rag.chunk import Chunker, split_sentences
 from rag.encodings import get_encoding
 from rag.errors import InputError, ModelError
@@ -297,3 +298,101 @@ def test_real_minilm_tokenizer_budget() -> None:
         assert c.n_tokens <= 1000
         ids = tok(c.text, add_special_tokens=True, truncation=False)["input_ids"]
         assert len(ids) + 16 <= 256, f"chunk {c.position} would be truncated: {len(ids)} + 16 pieces"
+
+
+# --- separators that cost tokens: linear cost ------------------------------------------------------
+
+
+def separator_count(texts: Sequence[str]) -> list[int]:
+    """Like word_count, but CR and LINE SEPARATOR cost a piece each, as some tokenizers charge for them."""
+    return [n + t.count("\r") + t.count("\u2028") for n, t in zip(word_count(texts), texts, strict=True)]
+
+
+class Counting:
+    """Wraps a count_limit function, recording the calls and the characters it was asked to count."""
+
+    def __init__(self, count: Callable[[Sequence[str]], list[int]]) -> None:
+        self.count, self.calls, self.chars = count, 0, 0
+
+    def __call__(self, texts: Sequence[str]) -> list[int]:
+        self.calls += 1
+        self.chars += sum(map(len, texts))
+        return self.count(texts)
+
+
+_SEPARATED = {
+    "cr": "Para one. More.\r\rPara two.\r" * 3600,  # ~100 KB; CR alone is no paragraph break
+    "line separator": "Para one. More.\u2028Para two.\u2028" * 3700,
+    "no-break space": "Para one. More.\u00a0Para two.\u00a0" * 3700,
+}
+
+
+@pytest.mark.parametrize("name", list(_SEPARATED))
+@pytest.mark.parametrize("count", [word_count, separator_count], ids=["free", "charged"])
+@pytest.mark.parametrize(("max_tokens", "limit"), [(60, 64), (200, 40)], ids=["tiktoken-binds", "embedder-binds"])
+def test_separators_that_cost_tokens_are_chunked_in_linear_time(
+    name: str, count: Callable, max_tokens: int, limit: int
+) -> None:
+    # Sentences joined by separators that tiktoken (and, "charged", the embedder) counts always
+    # packed over budget, and every repair re-measured the whole article: minutes for 100 KB.
+    body = _SEPARATED[name]
+    counting = Counting(count)
+    chunker = Chunker(max_tokens=max_tokens, overlap_tokens=12, limit=limit, count_limit=counting)
+    chunks = chunker.chunk("a", body)
+    assert_well_formed(body, chunks)
+    for c in chunks:
+        assert c.n_tokens <= max_tokens and count([c.text])[0] <= limit
+    assert counting.calls <= 2 * len(chunks) + 5
+    assert counting.chars <= 6 * len(body)  # units once, chunks (with overlap) about twice: not per round
+    assert len(chunks) < len(split_sentences(body)) / 4  # still packed: not a sentence per chunk
+
+
+def test_count_limit_calls_grow_at_most_linearly_with_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without measured joins every chunk of this text is estimated under budget and found over: each
+    # miss must cost a bounded number of calls, however long the article.
+    monkeypatch.setattr(chunk_module._Packer, "_joins", lambda self, count, special: [0] * len(self.units))
+    for repeat in (200, 800, 3200):
+        body = "Para one. More.\r\rPara two.\r" * repeat
+        counting = Counting(separator_count)
+        chunks = Chunker(max_tokens=120, overlap_tokens=20, limit=48, count_limit=counting).chunk("a", body)
+        assert_well_formed(body, chunks)
+        for c in chunks:
+            assert c.n_tokens <= 120 and separator_count([c.text])[0] <= 48
+        assert counting.calls <= 2 * len(chunks) + 5
+        assert counting.chars <= 6 * len(body)
+
+
+def surprising(texts: Sequence[str]) -> list[int]:
+    """Charges separators and grows faster than the words: sums of unit counts underestimate chunks."""
+    return [n + len(t.split()) ** 2 // 40 for n, t in zip(separator_count(texts), texts, strict=True)]
+
+
+_SEPARATORS = st.sampled_from(["\r", "\r\r", "\u2028", "\u00a0", " \u2028 ", "\n", ". ", ".\r", ".\u2028"])
+_SEPARATED_BODIES = st.lists(st.one_of(_PIECES, _SEPARATORS, st.text(max_size=10)), max_size=60).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    body=_SEPARATED_BODIES,
+    max_tokens=st.integers(4, 80),
+    overlap=st.floats(0, 0.99),
+    limit=st.integers(6, 40),
+    reserve=st.integers(0, 3),
+    measured_joins=st.booleans(),
+)
+def test_chunks_stay_exact_when_estimates_fall_short(
+    body: str, max_tokens: int, overlap: float, limit: int, reserve: int, measured_joins: bool
+) -> None:
+    chunker = Chunker(
+        max_tokens=max_tokens, overlap_tokens=int(overlap * max_tokens), limit=limit, count_limit=surprising
+    )
+    if measured_joins:
+        chunks = chunker.chunk("a", body, reserve=reserve)
+    else:  # every join estimated free: misses, slack and repairs on most bodies
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(chunk_module._Packer, "_joins", lambda self, count, special: [0] * len(self.units))
+            chunks = chunker.chunk("a", body, reserve=reserve)
+    assert_well_formed(body, chunks)
+    for c in chunks:
+        assert c.n_tokens <= max_tokens
+        assert surprising([c.text])[0] + reserve <= limit

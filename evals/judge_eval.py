@@ -1,0 +1,245 @@
+"""Accuracy and speed of the citation-support judge on the human-labelled sets in `../shared/datasets/judge/`.
+
+    python -m evals.judge_eval [--sets wice factcheckgpt summedits_scitldr] [--limit 40] [--seed 0]
+                               [--tune-on wice] [--judge llm|fake] [--out results.json] [--cache F.jsonl]
+
+Per set a seeded sample, balanced between supported and not supported (`--limit` pairs, half each where
+the set has enough), is scored once per pair; scores go to a JSONL cache keyed by judge, prompt and
+pair, so an interrupted run resumes and a re-run with other thresholds costs nothing. Two scores are
+reported: the model alone, and the model after the deterministic checks (a flagged pair scores 0),
+each at 0.5 and at the threshold that maximises balanced accuracy on the `--tune-on` set. The checks
+alone are also reported on every pair of each set (they are cheap): how many unsupported pairs they
+catch and how many supported ones they wrongly flag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import json
+import random
+import statistics
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from evals.judge_sets import DEFAULT_DIR, FILES, LOADERS, Pair, load_set
+from rag.judge import PROMPT_VERSION, FakeJudge, LLMJudge, deterministic_issues
+from rag.llm import MODEL_NAME, LocalLLM
+
+DEFAULT_SETS = ("wice", "factcheckgpt", "summedits_scitldr")
+DEFAULT_CACHE = Path.home() / ".cache" / "rag" / "judge_eval.jsonl"
+Scorer = Callable[[Pair], dict[str, float]]
+
+
+def sample(pairs: Sequence[Pair], limit: int | None, seed: int) -> list[Pair]:
+    """Up to `limit` pairs, half supported and half not where possible, in a seeded random choice."""
+    if limit is None or limit >= len(pairs):
+        return list(pairs)
+    rng = random.Random(seed)
+    pos = [p for p in pairs if p.supported]
+    neg = [p for p in pairs if not p.supported]
+    n_pos = min(len(pos), max(limit // 2, limit - len(neg)))
+    chosen = rng.sample(pos, n_pos) + rng.sample(neg, min(len(neg), limit - n_pos))
+    # Pairs sharing a passage run back to back so the model reuses that passage's KV cache.
+    return sorted(chosen, key=lambda p: (p.evidence, p.claim))
+
+
+def auc(scores: Sequence[float], labels: Sequence[bool]) -> float | None:
+    """Probability that a supported pair outscores an unsupported one (ties count half)."""
+    pos = [s for s, y in zip(scores, labels, strict=True) if y]
+    neg = [s for s, y in zip(scores, labels, strict=True) if not y]
+    if not pos or not neg:
+        return None
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+def at_threshold(scores: Sequence[float], labels: Sequence[bool], threshold: float) -> dict[str, float | None]:
+    """Balanced accuracy and per-class recall when `score >= threshold` means supported."""
+    pred = [s >= threshold for s in scores]
+    pos = [p for p, y in zip(pred, labels, strict=True) if y]
+    neg = [not p for p, y in zip(pred, labels, strict=True) if not y]
+    sup = sum(pos) / len(pos) if pos else None
+    uns = sum(neg) / len(neg) if neg else None
+    bal = (sup + uns) / 2 if sup is not None and uns is not None else None
+    return {"threshold": threshold, "balanced_accuracy": bal, "unsupported_recall": uns, "supported_recall": sup}
+
+
+def tune_threshold(scores: Sequence[float], labels: Sequence[bool]) -> float:
+    """The threshold maximising balanced accuracy, placed midway between neighbouring scores."""
+    values = sorted(set(scores))
+    candidates = [0.0] + [(a + b) / 2 for a, b in itertools.pairwise(values)] + [1.0]
+    return max(candidates, key=lambda t: (at_threshold(scores, labels, t)["balanced_accuracy"] or 0.0, -abs(t - 0.5)))
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+class Cache:
+    """Append-only JSONL of scored pairs; a line is written (and flushed) as soon as a pair is scored."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows: dict[str, dict[str, Any]] = {}
+        if path.exists():
+            for line in path.read_text().splitlines():
+                try:
+                    row = json.loads(line)
+                except ValueError:  # a line cut short by an interruption
+                    continue
+                self.rows[row["key"]] = row
+
+    def get_or_score(self, judge_id: str, pair: Pair, score: Scorer) -> dict[str, Any]:
+        key = hashlib.sha256(f"{judge_id}\0{pair.claim}\0{pair.evidence}".encode()).hexdigest()
+        if key not in self.rows:
+            row = {"key": key, "judge": judge_id, "set": pair.set, **score(pair)}
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+            self.rows[key] = row
+        return self.rows[key]
+
+
+def make_scorer(kind: str, threads: int | None) -> tuple[str, Scorer]:
+    """A judge id (the cache key's first part) and a function scoring one pair with the model alone."""
+    if kind == "fake":
+        fake = FakeJudge()
+        return "fake", lambda p: {"p": fake.overlap(p.claim, p.evidence), "seconds": 0.0}
+    judge = LLMJudge(LocalLLM(n_threads=threads), checks=False)
+
+    def score(pair: Pair) -> dict[str, float]:
+        p = judge.probability(pair.claim, pair.evidence)
+        stats = judge.llm.last_stats
+        return {
+            "p": p,
+            "seconds": stats["seconds"],
+            "prompt_tokens": stats["prompt_tokens"],
+            "evaluated_tokens": stats["evaluated_tokens"],
+        }
+
+    return f"llm:{MODEL_NAME}:{PROMPT_VERSION}", score
+
+
+def evaluate_set(pairs: list[Pair], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    labels = [p.supported for p in pairs]
+    flagged = [bool(deterministic_issues(p.claim, p.evidence)) for p in pairs]
+    model = [r["p"] for r in rows]
+    combined = [0.0 if f else s for f, s in zip(flagged, model, strict=True)]
+    seconds = [r["seconds"] for r in rows]
+    return {
+        "n": len(pairs),
+        "n_supported": sum(labels),
+        "scores": {"model": model, "checks+model": combined},
+        "labels": labels,
+        "latency_p50_s": percentile(seconds, 50) if seconds else None,
+        "latency_p95_s": percentile(seconds, 95) if seconds else None,
+        "prompt_tokens_mean": statistics.mean(r.get("prompt_tokens", 0) for r in rows) if rows else None,
+    }
+
+
+def checks_alone(pairs: Sequence[Pair]) -> dict[str, float | int | None]:
+    flagged = [bool(deterministic_issues(p.claim, p.evidence)) for p in pairs]
+    neg = [f for f, p in zip(flagged, pairs, strict=True) if not p.supported]
+    pos = [f for f, p in zip(flagged, pairs, strict=True) if p.supported]
+    return {
+        "n": len(pairs),
+        "unsupported_caught": sum(neg) / len(neg) if neg else None,
+        "supported_flagged": sum(pos) / len(pos) if pos else None,
+    }
+
+
+def report(results: dict[str, Any], tune_on: str) -> dict[str, Any]:
+    """Thresholds tuned on `tune_on`, then every set's metrics at 0.5 and at the tuned threshold."""
+    tuned = {
+        variant: tune_threshold(results[tune_on]["scores"][variant], results[tune_on]["labels"])
+        for variant in ("model", "checks+model")
+    }
+    summary: dict[str, Any] = {"tuned_on": tune_on, "thresholds": tuned, "sets": {}}
+    for name, r in results.items():
+        entry = {k: r[k] for k in ("n", "n_supported", "latency_p50_s", "latency_p95_s", "prompt_tokens_mean")}
+        entry["checks_alone_sample"] = r["checks_sample"]
+        entry["checks_alone_full_set"] = r["checks_full"]
+        for variant, scores in r["scores"].items():
+            entry[variant] = {
+                "auc": auc(scores, r["labels"]),
+                "at_0.5": at_threshold(scores, r["labels"], 0.5),
+                "at_tuned": at_threshold(scores, r["labels"], tuned[variant]),
+            }
+        summary["sets"][name] = entry
+    return summary
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    def f(x: float | None) -> str:
+        return "  -  " if x is None else f"{x:.3f}"
+
+    th = summary["thresholds"]
+    print(f"thresholds tuned on {summary['tuned_on']}: model {th['model']:.3f}, checks+model {th['checks+model']:.3f}")
+    print(f"{'set':<22}{'variant':<14}{'n':>4}{'AUC':>7}  {'bal@0.5':>8}{'unsR@0.5':>9}", end="")
+    print(f"  {'bal@tuned':>9}{'unsR@tuned':>11}")
+    for name, e in summary["sets"].items():
+        for variant in ("model", "checks+model"):
+            m = e[variant]
+            print(
+                f"{name:<22}{variant:<14}{e['n']:>4}{f(m['auc']):>7}  {f(m['at_0.5']['balanced_accuracy']):>8}"
+                f"{f(m['at_0.5']['unsupported_recall']):>9}  {f(m['at_tuned']['balanced_accuracy']):>9}"
+                f"{f(m['at_tuned']['unsupported_recall']):>11}"
+            )
+        full = e["checks_alone_full_set"]
+        print(
+            f"{'':<22}checks alone on all {full['n']} pairs: catch {f(full['unsupported_caught'])} of unsupported, "
+            f"flag {f(full['supported_flagged'])} of supported; latency p50 {f(e['latency_p50_s'])} s, "
+            f"p95 {f(e['latency_p95_s'])} s, prompt {f(e['prompt_tokens_mean'])} tokens"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), choices=list(LOADERS))
+    ap.add_argument("--limit", type=int, default=40, help="pairs per set (balanced); 0 for all")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--tune-on", default=None, help="set to tune the threshold on (default: the first)")
+    ap.add_argument("--judge", choices=["llm", "fake"], default="llm")
+    ap.add_argument("--data", type=Path, default=DEFAULT_DIR)
+    ap.add_argument("--max-evidence-words", type=int, default=450, help="skip longer evidence (0: no limit)")
+    ap.add_argument("--threads", type=int, default=None, help="model threads (default: all usable cores)")
+    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args(argv)
+    tune_on = args.tune_on or args.sets[0]
+    if tune_on not in args.sets:
+        ap.error(f"--tune-on {tune_on} must be one of --sets")
+    for name in args.sets:
+        if not (args.data / FILES[name]).exists():
+            ap.error(f"missing dataset file {args.data / FILES[name]}")
+
+    judge_id, score = make_scorer(args.judge, args.threads)
+    cache = Cache(args.cache)
+    results: dict[str, Any] = {}
+    for name in args.sets:
+        pairs = load_set(name, args.data, max_evidence_words=args.max_evidence_words or None)
+        chosen = sample(pairs, args.limit or None, args.seed)
+        rows = []
+        for i, pair in enumerate(chosen, 1):
+            rows.append(cache.get_or_score(judge_id, pair, score))
+            if sys.stderr.isatty():
+                print(f"\r{name}: {i}/{len(chosen)}", end="", file=sys.stderr, flush=True)
+        print(f"\r{name}: {len(chosen)} pairs scored", file=sys.stderr)
+        results[name] = evaluate_set(chosen, rows)
+        results[name]["checks_sample"] = checks_alone(chosen)
+        results[name]["checks_full"] = checks_alone(pairs)
+    summary = report(results, tune_on)
+    summary["config"] = {**{k: str(v) for k, v in vars(args).items()}, "judge_id": judge_id}
+    print_summary(summary)
+    if args.out:
+        args.out.write_text(json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

