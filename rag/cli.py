@@ -134,13 +134,19 @@ def ingest(obj: CliContext, paths: tuple[str, ...]) -> None:
                 title_prefix=config.title_prefix,
                 batch_chunks=obj.settings.ingest.batch_chunks,
             )
+            latest = None if "-" in paths else _latest_versions(read_sources(paths, max_bytes=max_bytes))
             with _Progress(count_sources(paths)) as progress:
-                report = indexer.ingest(read_sources(paths, max_bytes=max_bytes), progress.update)
+                report = indexer.ingest(read_sources(paths, max_bytes=max_bytes), progress.update, latest=latest)
         _print_report(report, time.perf_counter() - started, store)
     if report.interrupted:
         sys.exit(EXIT_INTERRUPTED)
     if report.problems:
         sys.exit(EXIT_PROBLEMS)
+
+
+def _latest_versions(items: Any) -> dict[str, str]:
+    """Content hash of each article id's last version in the input (standard input cannot be read twice)."""
+    return {item.id: item.content_hash for item in items if not hasattr(item, "reason")}
 
 
 def _warn_if_chunking_differs(obj: CliContext, config: Any) -> None:
@@ -220,6 +226,8 @@ def _print_report(report: Any, seconds: float, store: Any) -> None:
             f"{report.chunks} chunks written ({report.chunks_embedded} embedded, "
             f"{report.tokens_embedded:,} tokens, {rate:,.0f} tokens/s) in {seconds:.1f} s."
         )
+    if report.repeated:
+        click.echo(f"{report.repeated} articles appeared more than once (same id); the last version was kept.")
     if report.problems:
         click.echo(f"{len(report.problems)} inputs could not be read (see above).", err=True)
     click.echo(f"The index at {store.path} holds {counts['articles']} articles, {counts['chunks']} chunks.")

@@ -30,6 +30,7 @@ class IngestReport:
     changed: int = 0
     unchanged: int = 0
     chunks: int = 0
+    repeated: int = 0  # items whose id already came earlier in this run (the later version is kept)
     chunks_embedded: int = 0  # chunks whose vector was computed (edits reuse unchanged chunks' vectors)
     tokens_embedded: int = 0  # embedder tokens actually read, special tokens included
     problems: list[IngestProblem] = field(default_factory=list)
@@ -77,14 +78,19 @@ class Indexer:
         self,
         items: Iterable[Article | IngestProblem],
         on_progress: Callable[[IngestReport, str], None] | None = None,
+        *,
+        latest: dict[str, str] | None = None,
     ) -> IngestReport:
         """Index every article of `items`; call `on_progress(report, source)` after each item.
 
-        Must run inside `with store.writing():`. Ctrl-C stops after saving every finished batch.
+        `latest` maps article ids to the content hash of their last version in `items` (a first pass
+        over the input); with it, earlier versions of a repeated id are skipped instead of written and
+        then replaced, so rerunning on the same input changes nothing. Must run inside
+        `with store.writing():`. Ctrl-C stops after saving every finished batch.
         """
         report = IngestReport()
         pending: list[_Pending] = []
-        seen: dict[str, str] = {}  # article id -> content hash, for repeats within this run
+        seen: set[str] = set()  # article ids met in this run
         iterator = iter(items)
         try:
             while True:
@@ -93,7 +99,7 @@ class Indexer:
                 report.seconds["parse"] += time.perf_counter() - t
                 if item is None:
                     break
-                self._take(item, report, pending, seen)
+                self._take(item, report, pending, seen, latest)
                 if sum(len(p.chunks) for p in pending) >= self.batch_chunks:
                     self._flush(pending, report)
                 if on_progress:
@@ -108,18 +114,25 @@ class Indexer:
         item: Article | IngestProblem,
         report: IngestReport,
         pending: list[_Pending],
-        seen: dict[str, str],
+        seen: set[str],
+        latest: dict[str, str] | None,
     ) -> None:
         if isinstance(item, IngestProblem):
             report.problems.append(item)
             return
+        if latest is not None and latest.get(item.id, item.content_hash) != item.content_hash:
+            report.repeated += 1  # a later item in this run carries this article's final version
+            return
+        if item.id in seen:
+            # The same id twice in one run (a URL republished with other text): the later version wins.
+            # An earlier version still pending is dropped; one already committed is simply replaced.
+            report.repeated += 1
+            pending[:] = [p for p in pending if p.article.id != item.id]
+        seen.add(item.id)
         in_store = self.store.article_hash(item.id)
-        if (seen.get(item.id) or in_store) == item.content_hash:
+        if in_store == item.content_hash:
             report.unchanged += 1
             return
-        if item.id in seen:  # same id twice in one run with different text: the later one wins
-            pending[:] = [p for p in pending if p.article.id != item.id]
-        seen[item.id] = item.content_hash
         t = time.perf_counter()
         prefix = self._prefix(item.title)
         reserve = self.embedder.count_tokens([prefix])[0] - 2 if prefix else 0

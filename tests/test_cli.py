@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -107,6 +108,14 @@ def corpus(path: Path, n: int) -> Path:
     return path
 
 
+def committed_articles(index: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{index / 'store.sqlite'}?mode=ro", uri=True, timeout=1) as db:
+            return db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    except sqlite3.Error:
+        return 0  # not created yet
+
+
 def run_cli(index: Path, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, **FAKE, "RAG_INGEST__BATCH_CHUNKS": "32"}
     return subprocess.Popen(
@@ -121,10 +130,9 @@ def test_killed_ingest_leaves_a_consistent_index(tmp_path: Path) -> None:
     data = corpus(tmp_path / "many.jsonl", 1500)
     index = tmp_path / "index"
     proc = run_cli(index, "ingest", str(data))
-    deadline = time.time() + 60
-    while time.time() < deadline and not (index / "store.sqlite").exists():
-        time.sleep(0.05)
-    time.sleep(1.5)
+    deadline = time.time() + 120
+    while time.time() < deadline and committed_articles(index) < 100:  # kill once some batches are in
+        time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     info = json.loads(rag(index, "info", "--json").output)
@@ -139,16 +147,16 @@ def test_killed_ingest_leaves_a_consistent_index(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_concurrent_writer_gets_a_clear_message(tmp_path: Path) -> None:
-    data = corpus(tmp_path / "many.jsonl", 1500)
+    data = corpus(tmp_path / "many.jsonl", 6000)  # long enough to still be writing when the second starts
     index = tmp_path / "index"
     first = run_cli(index, "ingest", str(data))
-    deadline = time.time() + 60
-    while time.time() < deadline and not (index / ".lock").exists():
-        time.sleep(0.05)
-    time.sleep(0.5)
+    deadline = time.time() + 120
+    while time.time() < deadline and committed_articles(index) < 1:
+        time.sleep(0.01)
     second = run_cli(index, "ingest", str(SEED))
     output, _ = second.communicate(timeout=120)
     first.communicate(timeout=300)
     assert second.returncode == 1
     assert "another process is writing to the index" in output
     assert first.returncode == 0
+    assert committed_articles(index) == 6000

@@ -56,9 +56,26 @@ def test_problems_are_collected_and_others_ingested(store: LocalStore, ingest: C
 
 def test_repeated_id_in_one_run_keeps_the_last(store: LocalStore, ingest: Callable) -> None:
     report = ingest(store, [article("First text about apples.", id="a"), article("Second about pears.", id="a")])
-    assert report.new == 1
+    assert (report.new, report.repeated) == (1, 1)
     assert store.get_article("a").body == "Second about pears."
     assert live_counts(store)["articles"] == 1
+
+
+def test_rerun_with_repeated_ids_changes_nothing(store: LocalStore, embedder: HashEmbedder) -> None:
+    """Versions of one id far apart in the input (committed in different batches) must not flip-flop."""
+    items = [article("First text about apples.", id="a")]
+    items += [article(f"Filler story {i} about the port of town {i}.", id=f"f{i}") for i in range(30)]
+    items += [article("Second about pears.", id="a")]
+    latest = {a.id: a.content_hash for a in items}
+    indexer = Indexer(store, embedder, make_chunker(embedder, store.config), batch_chunks=5)
+    with store.writing():
+        first = indexer.ingest(items, latest=latest)
+    assert (first.new, first.repeated) == (31, 1)
+    generation = store.generation()
+    with store.writing():
+        again = indexer.ingest(items, latest=latest)
+    assert not again.changed_anything and store.generation() == generation
+    assert store.get_article("a").body == "Second about pears."
 
 
 def test_interrupted_ingest_keeps_finished_batches(store: LocalStore, embedder: HashEmbedder) -> None:
