@@ -48,7 +48,9 @@ class RetrieveSettings(BaseModel):
     duplicate_threshold: float = Field(
         0.8, gt=0, le=1, description="word 5-gram Jaccard above which passages count as copies"
     )
-    max_per_article: int = Field(0, ge=0, description="passages per article in one result; 0 = no cap")
+    max_per_article: int = Field(
+        1, ge=0, description="passages per article before any article gets more (0 = no cap); fills in if short"
+    )
     mode: str = Field("hybrid", pattern="^(hybrid|dense|bm25)$", description="hybrid, dense or bm25")
 
 

@@ -27,7 +27,7 @@ class RetrievalParams:
     candidates: int = 50
     rrf_k: int = 60
     duplicate_threshold: float = 0.8  # Jaccard similarity of word 5-gram sets
-    max_per_article: int = 0  # 0 = no cap
+    max_per_article: int = 1  # passages per article before other articles' passages; 0 = no cap
     mode: str = "hybrid"
 
     def __post_init__(self) -> None:
@@ -91,27 +91,36 @@ class Retriever:
             for row, r in ranks.items():
                 scores[row] = scores.get(row, 0.0) + 1.0 / (p.rrf_k + r)
         ordered = sorted(scores, key=lambda row: (-scores[row], row))
-        stored = self.store.chunks(ordered)
         kept: list[tuple[Passage, frozenset[tuple[str, ...]]]] = []
         per_article: dict[str, int] = {}
-        for row in ordered:
-            chunk = stored.get(row)
-            if chunk is None:  # deleted since the vector index was loaded
-                continue
-            shingles = _shingles(chunk.text)
-            dup = next((i for i, (q, s) in enumerate(kept) if _jaccard(s, shingles) >= p.duplicate_threshold
-                        and q.article_id != chunk.article_id), None)  # fmt: skip
-            if dup is not None:
-                q, s = kept[dup]
-                kept[dup] = (replace(q, duplicates=(*q.duplicates, chunk.chunk_id)), s)
-                continue
-            if p.max_per_article and per_article.get(chunk.article_id, 0) >= p.max_per_article:
-                continue
+        held_back: list[tuple[int, StoredChunk, frozenset[tuple[str, ...]]]] = []  # over the per-article cap
+        # Read candidates a slice at a time: most queries fill k from the first slice.
+        for offset in range(0, len(ordered), 2 * k):
             if len(kept) == k:
-                continue  # still scanning, so later duplicates of kept passages are recorded
-            per_article[chunk.article_id] = per_article.get(chunk.article_id, 0) + 1
-            kept.append((_passage(chunk, scores[row], dense_score.get(row), dense_rank.get(row),
-                                  bm25_rank.get(row)), shingles))  # fmt: skip
+                break
+            batch = ordered[offset : offset + 2 * k]
+            stored = self.store.chunks(batch)
+            for row in batch:
+                chunk = stored.get(row)
+                if chunk is None or len(kept) == k:  # None: deleted since the vector index was loaded
+                    continue
+                shingles = _shingles(chunk.text)
+                dup = next((i for i, (q, s) in enumerate(kept) if q.article_id != chunk.article_id
+                            and _jaccard(s, shingles) >= p.duplicate_threshold), None)  # fmt: skip
+                if dup is not None:
+                    q, s = kept[dup]
+                    kept[dup] = (replace(q, duplicates=(*q.duplicates, chunk.chunk_id)), s)
+                    continue
+                if p.max_per_article and per_article.get(chunk.article_id, 0) >= p.max_per_article:
+                    held_back.append((row, chunk, shingles))
+                    continue
+                per_article[chunk.article_id] = per_article.get(chunk.article_id, 0) + 1
+                passage = _passage(chunk, scores[row], dense_score.get(row), dense_rank.get(row), bm25_rank.get(row))
+                kept.append((passage, shingles))
+        # The cap buys diversity, not fewer results: when other articles run out, capped passages fill in.
+        for row, chunk, shingles in held_back[: k - len(kept)]:
+            passage = _passage(chunk, scores[row], dense_score.get(row), dense_rank.get(row), bm25_rank.get(row))
+            kept.append((passage, shingles))
         return [passage for passage, _ in kept]
 
 

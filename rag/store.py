@@ -64,7 +64,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (
 # BM25 column weights (title, text): the title repeats on every chunk of an article, so it counts less.
 _BM25 = "bm25(chunks_fts, 0.5, 1.0)"
 _WORD = re.compile(r"\w+", re.UNICODE)
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     """a an and are as at be been but by did do does for from had has have he her his how i if in into is it
     its of on or she that the their them they this to was were what when where which who whom whose why
     will with would you""".split()
@@ -134,7 +134,7 @@ def text_hash(text: str) -> str:
 
 def fts_query(text: str) -> str:
     """An FTS5 query matching any content word of `text`; user text never reaches FTS5 syntax unquoted."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
+    words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
     seen = dict.fromkeys(words)
     return " OR ".join(f'"{w}"' for w in seen)
 
