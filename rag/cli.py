@@ -6,7 +6,7 @@ import json
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -144,9 +144,11 @@ def ingest(obj: CliContext, paths: tuple[str, ...]) -> None:
         sys.exit(EXIT_PROBLEMS)
 
 
-def _latest_versions(items: Any) -> dict[str, str]:
+def _latest_versions(items: Iterable[Any]) -> dict[str, str]:
     """Content hash of each article id's last version in the input (standard input cannot be read twice)."""
-    return {item.id: item.content_hash for item in items if not hasattr(item, "reason")}
+    from rag.types import Article
+
+    return {item.id: item.content_hash for item in items if isinstance(item, Article)}
 
 
 def _warn_if_chunking_differs(obj: CliContext, config: Any) -> None:

@@ -91,6 +91,10 @@ class Retriever:
             for row, r in ranks.items():
                 scores[row] = scores.get(row, 0.0) + 1.0 / (p.rrf_k + r)
         ordered = sorted(scores, key=lambda row: (-scores[row], row))
+
+        def passage(row: int, chunk: StoredChunk) -> Passage:
+            return _passage(chunk, scores[row], dense_score.get(row), dense_rank.get(row), bm25_rank.get(row))
+
         kept: list[tuple[Passage, frozenset[tuple[str, ...]]]] = []
         per_article: dict[str, int] = {}
         held_back: list[tuple[int, StoredChunk, frozenset[tuple[str, ...]]]] = []  # over the per-article cap
@@ -115,12 +119,9 @@ class Retriever:
                     held_back.append((row, chunk, shingles))
                     continue
                 per_article[chunk.article_id] = per_article.get(chunk.article_id, 0) + 1
-                passage = _passage(chunk, scores[row], dense_score.get(row), dense_rank.get(row), bm25_rank.get(row))
-                kept.append((passage, shingles))
+                kept.append((passage(row, chunk), shingles))
         # The cap buys diversity, not fewer results: when other articles run out, capped passages fill in.
-        for row, chunk, shingles in held_back[: k - len(kept)]:
-            passage = _passage(chunk, scores[row], dense_score.get(row), dense_rank.get(row), bm25_rank.get(row))
-            kept.append((passage, shingles))
+        kept += [(passage(row, chunk), shingles) for row, chunk, shingles in held_back[: k - len(kept)]]
         return [passage for passage, _ in kept]
 
 
