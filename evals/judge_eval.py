@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.judge_sets import DEFAULT_DIR, FILES, LOADERS, Pair, load_set
-from rag.judge import PROMPT_VERSION, FakeJudge, LLMJudge, deterministic_issues
+from rag.judge import PROMPT_VERSION, LLMJudge, coverage, deterministic_issues
 from rag.llm import MODEL_NAME, LocalLLM
 
 DEFAULT_SETS = ("wice", "factcheckgpt", "summedits_scitldr")
@@ -108,8 +108,7 @@ class Cache:
 def make_scorer(kind: str, threads: int | None) -> tuple[str, Scorer]:
     """A judge id (the cache key's first part) and a function scoring one pair with the model alone."""
     if kind == "fake":
-        fake = FakeJudge()
-        return "fake", lambda p: {"p": fake.overlap(p.claim, p.evidence), "seconds": 0.0}
+        return "fake", lambda p: {"p": coverage(p.claim, p.evidence), "seconds": 0.0}
     judge = LLMJudge(LocalLLM(n_threads=threads), checks=False)
 
     def score(pair: Pair) -> dict[str, float]:

@@ -37,31 +37,14 @@ class CliContext:
             self.settings.index_dir = index_dir
 
     def embedder(self) -> Any:
-        from rag.embed import load_embedder
+        from rag import factory
 
-        s = self.settings.embed
-        return load_embedder(s.model, batch_size=s.batch_size, threads=s.threads or None)
+        return factory.embedder(self.settings)
 
     def store(self, embedder: Any, *, create: bool = False) -> Any:
-        from rag.store import IndexConfig, LocalStore
+        from rag import factory
 
-        c = self.settings.chunk
-        config = IndexConfig(
-            embed_model=embedder.name,
-            dim=embedder.dim,
-            embed_max_tokens=embedder.max_tokens,
-            encoding=c.encoding,
-            max_tokens=c.max_tokens,
-            overlap_tokens=c.overlap_tokens,
-            title_prefix=c.title_prefix,
-        )
-        return LocalStore.open(
-            self.settings.index_dir,
-            embed_model=embedder.name,
-            dim=embedder.dim,
-            create=config if create else None,
-            exact_max=self.settings.index.exact_max_chunks,
-        )
+        return factory.store(self.settings, embedder, create=create)
 
 
 def _validation_message(exc: ValidationError) -> str:
@@ -263,22 +246,14 @@ def search(
     as_json: bool,
 ) -> None:
     """Show the passages most relevant to QUERY (- reads it from stdin)."""
-    from rag.retrieve import RetrievalParams, Retriever
+    from rag import factory
 
     query = _read_arg(query, "query")
-    r = obj.settings.retrieve
     with _errors():
         embedder = obj.embedder()
         store = obj.store(embedder)
-        params = RetrievalParams(
-            candidates=r.candidates,
-            rrf_k=r.rrf_k,
-            duplicate_threshold=r.duplicate_threshold,
-            max_per_article=r.max_per_article,
-            mode=mode or r.mode,
-        )
-        passages = Retriever(store, embedder, params).search(
-            query, k or r.top_k, _filters(after, before, outlets, articles)
+        passages = factory.retriever(obj.settings, store, embedder, mode).search(
+            query, k or obj.settings.retrieve.top_k, _filters(after, before, outlets, articles)
         )
     if as_json:
         click.echo(json.dumps([asdict(p) for p in passages], indent=2, ensure_ascii=False))
@@ -302,6 +277,82 @@ def _print_passage(n: int, p: Any) -> None:
         click.echo(f"    also in: {', '.join(p.duplicates)}")
     click.echo(textwrap.fill(" ".join(p.text.split()), 100, initial_indent="    ", subsequent_indent="    "))
     click.echo()
+
+
+@main.command()
+@click.argument("question")
+@click.option(
+    "--generator",
+    type=click.Choice(["local", "extractive", "openai"]),
+    help="Who drafts the answer [default: answer.generator, local].",
+)
+@click.option("--lenient", is_flag=True, help="Keep unsupported sentences, marked, instead of dropping them.")
+@click.option("--after", default="", help="Only articles published on or after this ISO date.")
+@click.option("--before", default="", help="Only articles published before this ISO date.")
+@click.option("--outlet", "outlets", multiple=True, help="Only this outlet (repeatable).")
+@click.option("--article", "articles", multiple=True, help="Only this article id (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole answer as JSON.")
+@click.option("-v", "--verbose", is_flag=True, help="Also show dropped sentences, notes and timings.")
+@click.pass_obj
+def ask(
+    obj: CliContext,
+    question: str,
+    generator: str | None,
+    lenient: bool,
+    after: str,
+    before: str,
+    outlets: tuple[str, ...],
+    articles: tuple[str, ...],
+    as_json: bool,
+    verbose: bool,
+) -> None:
+    """Answer QUESTION from the index; every sentence cites a verified quote (- reads it from stdin).
+
+    When the articles do not support an answer, says so (exit status 0; "answerable" is false).
+    """
+    from rag import factory
+
+    question = _read_arg(question, "question")
+    if lenient:
+        obj.settings.verify.mode = "lenient"
+    with _errors():
+        embedder = obj.embedder()
+        store = obj.store(embedder)
+        pipeline = factory.pipeline(obj.settings, store, embedder, generator_name=generator)
+        pipeline.check_question(question)  # refuse bad input before loading models
+        factory.warm_up(pipeline)
+        answer = pipeline.ask(question, _filters(after, before, outlets, articles))
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        return
+    _print_answer(answer, verbose)
+
+
+def _print_answer(answer: Any, verbose: bool) -> None:
+    click.echo(textwrap.fill(answer.answer, 100))
+    if not answer.answerable:
+        click.secho(f"(abstained: {answer.abstain_reason})", dim=True)
+    for s in answer.sentences:
+        if s.verdict == "unsupported":
+            click.secho(f"  unsupported: {s.text}", fg="yellow")
+    if answer.sources:
+        click.echo()
+    for src in answer.sources:
+        meta = " · ".join(x for x in (src.author, src.outlet, src.published_at) if x)
+        click.secho(f"[{src.n}] {src.title or '(untitled)'}", bold=True)
+        if meta:
+            click.echo(f"    {meta}")
+        click.echo(f"    {src.url or src.path}  ({src.chunk_id}, chars {src.start}-{src.end})")
+        quote = " ".join(src.quote.split())
+        click.echo(textwrap.fill(f"“{quote}”", 100, initial_indent="    ", subsequent_indent="     "))
+    if verbose:
+        click.echo()
+        for s in answer.dropped:
+            click.secho(f"dropped: {s.text} ({'; '.join(s.reasons)})", dim=True, err=True)
+        for note in answer.usage.get("notes", []):
+            click.secho(f"note: {note}", dim=True, err=True)
+        stages = ", ".join(f"{k} {v:.2f} s" for k, v in answer.timings.items())
+        click.secho(f"timings: {stages}; judge calls {answer.usage.get('judge_calls', 0)}", dim=True, err=True)
 
 
 @main.command()

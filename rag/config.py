@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,6 +20,7 @@ from pydantic_settings import (
 
 from rag.embed import DEFAULT_MODEL
 from rag.errors import InputError
+from rag.judge import DEFAULT_THRESHOLD
 
 
 class EmbedSettings(BaseModel):
@@ -59,6 +60,46 @@ class IngestSettings(BaseModel):
     batch_chunks: int = Field(256, ge=1, description="chunks embedded and committed together")
 
 
+class AnswerSettings(BaseModel):
+    generator: str = Field(
+        "local", pattern="^(local|extractive|openai)$", description="local (the bundled LLM), extractive or openai"
+    )
+    passages: int = Field(5, ge=1, le=20, description="retrieved passages the generator sees")
+    min_similarity: float = Field(
+        0.2, ge=-1, le=1, description="a passage this similar to the question (cosine) counts as relevant"
+    )
+    min_coverage: float = Field(
+        0.5, ge=0, le=1, description="or one holding this share of the question's content words"
+    )
+    premise_check: bool = Field(
+        True, description="abstain when the question names a person, figure or date no passage mentions"
+    )
+    max_question_chars: int = Field(1000, ge=1, description="longer questions are refused")
+    max_tokens: int = Field(256, ge=1, description="longest draft the generator may write, in its tokens")
+
+
+class VerifySettings(BaseModel):
+    mode: str = Field(
+        "strict", pattern="^(strict|lenient)$", description="strict drops unsupported sentences; lenient marks them"
+    )
+    judge: str = Field("llm", pattern="^(llm|overlap)$", description="llm (the local LLM and checks) or overlap")
+    threshold: float = Field(DEFAULT_THRESHOLD, ge=0, le=1, description="P(yes) at which the LLM judge says supported")
+    recite_candidates: int = Field(
+        2, ge=0, description="other passages tried for a sentence whose citations fail, best first"
+    )
+
+
+class LLMSettings(BaseModel):
+    threads: int = Field(0, ge=0, description="CPU threads of the local LLM; 0 = all available cores")
+    context: int = Field(4096, ge=512, description="context window of the local LLM, in tokens")
+    base_url: str = Field(
+        "", description="OpenAI-compatible server for generator=openai, e.g. http://localhost:11434/v1"
+    )
+    model: str = Field("", description="model name on that server")
+    api_key: SecretStr = Field(SecretStr(""), description="bearer token for that server (never logged)")
+    timeout: float = Field(60.0, gt=0, description="seconds to wait for that server's answer")
+
+
 class Settings(BaseSettings):
     """All configuration of the `rag` command and the service."""
 
@@ -70,6 +111,9 @@ class Settings(BaseSettings):
     index: IndexSettings = IndexSettings()
     retrieve: RetrieveSettings = RetrieveSettings()
     ingest: IngestSettings = IngestSettings()
+    answer: AnswerSettings = AnswerSettings()
+    verify: VerifySettings = VerifySettings()
+    llm: LLMSettings = LLMSettings()
 
     @classmethod
     def settings_customise_sources(

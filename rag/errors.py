@@ -29,3 +29,7 @@ class IndexLockedError(RagError):
 
 class ModelError(RagError):
     """A model cannot be loaded or run (missing package, corrupt file, wrong hash)."""
+
+
+class BackendError(RagError):
+    """A configured remote service (an OpenAI-compatible server) is unreachable, too slow or failed."""

@@ -112,6 +112,25 @@ def deterministic_issues(claim: str, evidence: str) -> list[str]:
     return issues
 
 
+def entity_issues(claim: str, evidence: str) -> list[str]:
+    """Like `deterministic_issues` but only names, numbers and dates: what a question may presuppose.
+
+    A question naming someone, a figure or a date that no passage mentions cannot be answered from them
+    ("Why did Germany deny access?" when the passages say Italy did).
+    """
+    claim = _normalise(claim)
+    evidence = _normalise(evidence)
+    ev_words = _words(evidence)
+    return _number_issues(claim, evidence, ev_words) + _date_issues(claim, ev_words) + _name_issues(claim, ev_words)
+
+
+def coverage(text: str, evidence: str) -> float:
+    """The fraction of `text`'s content words found in `evidence` (close inflections count); 0 when none."""
+    words = content_words(text)
+    ev = set(content_words(evidence))
+    return sum(_in_words(w, ev) for w in words) / len(words) if words else 0.0
+
+
 def content_words(text: str) -> list[str]:
     """Lower-cased words of `text` that carry content (no stopwords, no citation markers)."""
     return [w for w in _words(_normalise(text), keep_case=False) if w not in _STOPWORDS and not w.isdigit()]
@@ -330,8 +349,10 @@ def _best_sentence(claim_words: list[str], sentences: list[list[str]]) -> list[s
 # ---------------------------------------------------------------- judges
 
 
-class FakeJudge(SupportJudge):
-    """A deterministic, model-free judge for tests: no deterministic issue and enough shared words.
+class OverlapJudge(SupportJudge):
+    """A deterministic, model-free judge: no deterministic issue and enough shared words.
+
+    Used by tests and where no LLM fits; far weaker than `LLMJudge` at catching paraphrased errors.
 
     `score` is the fraction of the claim's content words found in the evidence (0 when an issue is found).
     """
@@ -341,17 +362,11 @@ class FakeJudge(SupportJudge):
             raise ValueError(f"min_overlap must be between 0 and 1, got {min_overlap}")
         self.min_overlap = min_overlap
 
-    def overlap(self, claim: str, evidence: str) -> float:
-        """The fraction of the claim's content words (or close inflections) found in the evidence."""
-        words = content_words(claim)
-        ev = set(content_words(evidence))
-        return sum(_in_words(w, ev) for w in words) / len(words) if words else 0.0
-
     def judge(self, claim: str, evidence: str) -> Judgement:
         issues = deterministic_issues(claim, evidence)
         if issues:
             return Judgement(False, 0.0, tuple(issues))
-        overlap = self.overlap(claim, evidence)
+        overlap = coverage(claim, evidence)
         if overlap >= self.min_overlap:
             return Judgement(True, overlap, ())
         return Judgement(False, overlap, (f"word overlap {overlap:.2f} < {self.min_overlap}",))

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from rag.errors import ModelError
-from rag.judge import FakeJudge, Judgement, LLMJudge, SupportJudge, deterministic_issues, user_prompt
+from rag.judge import OverlapJudge, Judgement, LLMJudge, SupportJudge, deterministic_issues, user_prompt
 from tests.conftest import DATASETS
 
 PASSAGE = (
@@ -74,17 +74,17 @@ def test_checks_are_conservative() -> None:
 def test_unrelated_passage_has_no_deterministic_issue_but_is_unsupported() -> None:
     claim = "The central bank raised interest rates."
     assert deterministic_issues(claim, PASSAGE) == []
-    assert not FakeJudge().judge(claim, PASSAGE).supported
+    assert not OverlapJudge().judge(claim, PASSAGE).supported
 
 
 def test_fake_judge_scores_word_overlap() -> None:
-    judge = FakeJudge(min_overlap=0.6)
+    judge = OverlapJudge(min_overlap=0.6)
     ok = judge.judge("Crosetto confirmed the refusal.", PASSAGE)
     assert ok == Judgement(True, 1.0, ())
     wrong = judge.judge("An estimated 30,000 people marched in Rome.", PASSAGE)
     assert wrong.supported is False and wrong.score == 0.0 and wrong.reasons
     with pytest.raises(ValueError, match="min_overlap must be between 0 and 1, got 2"):
-        FakeJudge(min_overlap=2)
+        OverlapJudge(min_overlap=2)
 
 
 def test_llm_judge_checks_its_threshold_and_skips_the_model_on_deterministic_issues() -> None:
@@ -130,7 +130,7 @@ CLEAR_CASES = [
 @pytest.fixture(scope="module", params=["fake", pytest.param("llm", marks=pytest.mark.slow)])
 def judge(request: pytest.FixtureRequest) -> Iterator[SupportJudge]:
     if request.param == "fake":
-        yield FakeJudge()
+        yield OverlapJudge()
         return
     llm_judge = LLMJudge()
     try:

@@ -1,0 +1,99 @@
+"""The project's own question set about the seed article (`seeds/000_397e3221e5c587a0.txt`).
+
+`seed_questions.jsonl` holds one JSON object a line, written by hand for this repository:
+
+- `id`: unique ("s01", "s02", ...); `question`: the question as a newsroom researcher would ask it.
+- `kind`: "answerable"; "unanswerable" (on or off topic, the article does not say); or "false_premise"
+  (the question assumes something the article contradicts or never says).
+- `answers`: short gold aliases (a name, a number, a date), each found case-insensitively in `evidence`;
+  empty for the other kinds, which the service must decline to answer.
+- `evidence`: the supporting sentence copied verbatim from the article ("" when not answerable).
+- `note` (optional): why a question cannot be answered, and what the article says instead.
+
+`load_seed_questions` checks every line and raises ValueError naming the file and line on any problem.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_PATH = Path(__file__).with_name("seed_questions.jsonl")
+SEED_ARTICLE = Path(__file__).resolve().parent.parent / "seeds" / "000_397e3221e5c587a0.txt"
+
+KINDS = ("answerable", "unanswerable", "false_premise")
+_REQUIRED = ("id", "question", "kind", "answers", "evidence")
+_OPTIONAL = ("note",)
+
+
+@dataclass(frozen=True)
+class SeedQuestion:
+    """One question about the seed article, with its gold answers and supporting sentence."""
+
+    id: str
+    question: str
+    kind: str
+    answers: tuple[str, ...]
+    evidence: str
+    note: str = ""
+
+    @property
+    def answerable(self) -> bool:
+        return self.kind == "answerable"
+
+
+def load_seed_questions(path: Path = DEFAULT_PATH) -> list[SeedQuestion]:
+    """Every question in `path` (JSON lines; blank lines are skipped), in file order."""
+    questions: list[SeedQuestion] = []
+    seen: dict[str, int] = {}
+    with Path(path).open(encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            question = _parse(line, f"{path}:{number}")
+            if question.id in seen:
+                raise ValueError(f"{path}:{number}: duplicate id {question.id!r} (first on line {seen[question.id]})")
+            seen[question.id] = number
+            questions.append(question)
+    return questions
+
+
+def _parse(line: str, where: str) -> SeedQuestion:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{where}: invalid JSON: {e.msg} (column {e.colno})") from None
+    if not isinstance(row, dict):
+        raise ValueError(f"{where}: expected a JSON object, got {type(row).__name__}")
+    if missing := [k for k in _REQUIRED if k not in row]:
+        raise ValueError(f"{where}: missing key(s): {', '.join(missing)}")
+    if unknown := sorted(set(row) - set(_REQUIRED) - set(_OPTIONAL)):
+        raise ValueError(f"{where}: unknown key(s): {', '.join(unknown)}")
+    for key in ("id", "question"):
+        if not isinstance(row[key], str) or not row[key].strip():
+            raise ValueError(f"{where}: {key!r} must be a non-empty string")
+    for key in ("evidence", *(k for k in _OPTIONAL if k in row)):
+        if not isinstance(row[key], str):
+            raise ValueError(f"{where}: {key!r} must be a string")
+    kind = row["kind"]
+    if kind not in KINDS:
+        raise ValueError(f"{where}: unknown kind {kind!r}; known: {', '.join(KINDS)}")
+    answers = row["answers"]
+    if not isinstance(answers, list) or not all(isinstance(a, str) and a.strip() for a in answers):
+        raise ValueError(f"{where}: 'answers' must be a list of non-empty strings")
+    if kind == "answerable":
+        if not answers:
+            raise ValueError(f"{where}: an answerable question needs at least one answer")
+        if not row["evidence"].strip():
+            raise ValueError(f"{where}: an answerable question needs its evidence sentence")
+    elif answers:
+        raise ValueError(f"{where}: a {kind} question must have no answers")
+    return SeedQuestion(
+        id=row["id"],
+        question=row["question"],
+        kind=kind,
+        answers=tuple(answers),
+        evidence=row["evidence"],
+        note=row.get("note", ""),
+    )

@@ -1,0 +1,115 @@
+"""Builds the library's objects from Settings: the one piece of wiring the CLI and the API share.
+
+Library classes take explicit arguments; only this module (called from the CLI and the API) reads
+settings. Nothing here loads a model: callers warm up what they are about to use.
+"""
+
+from __future__ import annotations
+
+from rag.config import Settings
+from rag.embed import Embedder, load_embedder
+from rag.generate import Generator, load_generator
+from rag.judge import LLMJudge, OverlapJudge, SupportJudge
+from rag.llm import LocalLLM
+from rag.pipeline import AskParams, Pipeline
+from rag.retrieve import RetrievalParams, Retriever
+from rag.store import IndexConfig, LocalStore
+from rag.verify import Verifier
+
+
+def embedder(settings: Settings) -> Embedder:
+    s = settings.embed
+    return load_embedder(s.model, batch_size=s.batch_size, threads=s.threads or None)
+
+
+def store(settings: Settings, embedder: Embedder, *, create: bool = False) -> LocalStore:
+    """The index at `settings.index_dir`; with `create`, a new one is made if none exists."""
+    c = settings.chunk
+    config = IndexConfig(
+        embed_model=embedder.name,
+        dim=embedder.dim,
+        embed_max_tokens=embedder.max_tokens,
+        encoding=c.encoding,
+        max_tokens=c.max_tokens,
+        overlap_tokens=c.overlap_tokens,
+        title_prefix=c.title_prefix,
+    )
+    return LocalStore.open(
+        settings.index_dir,
+        embed_model=embedder.name,
+        dim=embedder.dim,
+        create=config if create else None,
+        exact_max=settings.index.exact_max_chunks,
+    )
+
+
+def retriever(settings: Settings, store: LocalStore, embedder: Embedder, mode: str | None = None) -> Retriever:
+    r = settings.retrieve
+    params = RetrievalParams(
+        candidates=r.candidates,
+        rrf_k=r.rrf_k,
+        duplicate_threshold=r.duplicate_threshold,
+        max_per_article=r.max_per_article,
+        mode=mode or r.mode,
+    )
+    return Retriever(store, embedder, params)
+
+
+def local_llm(settings: Settings) -> LocalLLM:
+    return LocalLLM(n_ctx=settings.llm.context, n_threads=settings.llm.threads or None)
+
+
+def generator(settings: Settings, llm: LocalLLM | None = None, name: str | None = None) -> Generator:
+    """The configured generator; the local one shares `llm` (with the judge) when given."""
+    name = name or settings.answer.generator
+    if name == "local":
+        return load_generator("local", llm=llm or local_llm(settings), max_tokens=settings.answer.max_tokens)
+    if name == "openai":
+        s = settings.llm
+        return load_generator(
+            "openai",
+            base_url=s.base_url,
+            model=s.model,
+            api_key=s.api_key.get_secret_value(),
+            timeout=s.timeout,
+            max_tokens=settings.answer.max_tokens,
+        )
+    return load_generator(name)
+
+
+def judge(settings: Settings, llm: LocalLLM | None = None) -> SupportJudge:
+    if settings.verify.judge == "overlap":
+        return OverlapJudge()
+    return LLMJudge(llm or local_llm(settings), threshold=settings.verify.threshold)
+
+
+def pipeline(
+    settings: Settings, store: LocalStore, embedder: Embedder, *, generator_name: str | None = None
+) -> Pipeline:
+    """The whole answer path. One local LLM serves both the generator and the judge."""
+    name = generator_name or settings.answer.generator
+    needs_llm = name == "local" or settings.verify.judge == "llm"
+    llm = local_llm(settings) if needs_llm else None
+    a, v = settings.answer, settings.verify
+    return Pipeline(
+        retriever(settings, store, embedder),
+        generator(settings, llm, name),
+        Verifier(judge(settings, llm), strict=v.mode == "strict", recite_candidates=v.recite_candidates),
+        lambda article_id: store.get_article(article_id).body,
+        AskParams(
+            passages=a.passages,
+            min_similarity=a.min_similarity,
+            min_coverage=a.min_coverage,
+            max_question_chars=a.max_question_chars,
+            premise_check=a.premise_check,
+        ),
+    )
+
+
+def warm_up(pipeline: Pipeline) -> None:
+    """Load every model the pipeline uses (embedder, generator, judge) now rather than on first use."""
+    pipeline.retriever.embedder.warm_up()
+    pipeline.generator.warm_up()
+    judge = pipeline.verifier.judge
+    if hasattr(judge, "warm_up"):
+        judge.warm_up()

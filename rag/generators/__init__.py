@@ -1,0 +1,1 @@
+"""Generator implementations; see rag.generate for the contract."""

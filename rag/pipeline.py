@@ -1,0 +1,138 @@
+"""Question in, verified answer out: retrieve, gate, draft, verify, assemble. The path every interface uses.
+
+Abstentions are decided here, from evidence rather than from the prompt alone:
+- `no_relevant_passages` when no retrieved passage is close enough to the question (by embedding
+  similarity or by shared words); the generator is not called;
+- `insufficient_support` when the question names a person, place, figure or date that no retrieved
+  passage mentions (it presupposes what the articles do not say), when the generator declines, or
+  when no drafted sentence survives verification.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from rag.answer import INSUFFICIENT_SUPPORT, NO_RELEVANT_PASSAGES, Answer, abstention, assemble, dropped_sentences
+from rag.errors import InputError, NotFoundError
+from rag.generate import Generator
+from rag.judge import coverage, entity_issues
+from rag.retrieve import Retriever
+from rag.types import Filters, Passage
+from rag.verify import Verifier
+
+
+@dataclass(frozen=True)
+class AskParams:
+    """How many passages the generator sees and when the pipeline abstains before generating."""
+
+    passages: int = 5
+    min_similarity: float = 0.2  # cosine between question and passage (MiniLM) that counts as relevant
+    min_coverage: float = 0.5  # or: this share of the question's content words in one passage
+    max_question_chars: int = 1000
+    premise_check: bool = True
+
+    def __post_init__(self) -> None:
+        if self.passages < 1:
+            raise InputError(f"passages must be at least 1, got {self.passages}")
+        if not -1 <= self.min_similarity <= 1:
+            raise InputError(f"min_similarity must be between -1 and 1, got {self.min_similarity}")
+        if not 0 <= self.min_coverage <= 1:
+            raise InputError(f"min_coverage must be between 0 and 1, got {self.min_coverage}")
+        if self.max_question_chars < 1:
+            raise InputError(f"max_question_chars must be at least 1, got {self.max_question_chars}")
+
+
+class Pipeline:
+    """Answers questions from an index. `body_of(article_id)` gives the article text offsets refer to."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        generator: Generator,
+        verifier: Verifier,
+        body_of: Callable[[str], str],
+        params: AskParams | None = None,
+    ) -> None:
+        self.retriever = retriever
+        self.generator = generator
+        self.verifier = verifier
+        self.body_of = body_of
+        self.params = params or AskParams()
+
+    def check_question(self, question: str) -> str:
+        """The question, stripped; InputError when it is empty or longer than the limit."""
+        question = " ".join(question.split())
+        if not question:
+            raise InputError("the question is empty")
+        limit = self.params.max_question_chars
+        if len(question) > limit:
+            raise InputError(
+                f"the question is {len(question)} characters long; the limit is {limit} "
+                "(setting answer.max_question_chars)"
+            )
+        return question
+
+    def ask(self, question: str, filters: Filters = Filters()) -> Answer:
+        question = self.check_question(question)
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        usage: dict[str, object] = {"generator": self.generator.name}
+
+        def done(answer_or_reason: Answer | str, **extra: object) -> Answer:
+            timings["total"] = time.perf_counter() - started
+            rounded = {k: round(v, 4) for k, v in timings.items()}
+            if isinstance(answer_or_reason, str):
+                return abstention(question, answer_or_reason, timings=rounded, usage=usage, **extra)  # type: ignore[arg-type]
+            return replace(answer_or_reason, timings=rounded, usage=usage)
+
+        t = time.perf_counter()
+        passages = self.retriever.search(question, self.params.passages, filters)
+        timings["retrieve"] = time.perf_counter() - t
+        usage["passages"] = len(passages)
+        if not passages and self.retriever.store.counts()["chunks"] == 0:
+            raise NotFoundError("the index holds no articles yet: add some with `rag ingest PATH...`")
+        relevant = [p for p in passages if self._relevant(question, p)]
+        if not relevant:
+            best = max((p.dense_score or 0.0 for p in passages), default=0.0)
+            usage["notes"] = [f"best passage similarity {best:.2f} < {self.params.min_similarity}"]
+            return done(NO_RELEVANT_PASSAGES)
+        if self.params.premise_check:
+            issues = entity_issues(question, _evidence(passages))
+            if issues:
+                usage["notes"] = [f"question: {i.replace('not in passage', 'in no retrieved passage')}" for i in issues]
+                return done(INSUFFICIENT_SUPPORT)
+
+        t = time.perf_counter()
+        draft = self.generator.generate(question, passages)
+        timings["generate"] = time.perf_counter() - t
+        usage["draft"] = draft.text
+        for key in ("prompt_tokens", "completion_tokens"):
+            if key in draft.stats:
+                usage[key] = int(draft.stats[key])
+
+        t = time.perf_counter()
+        verification = self.verifier.verify(question, passages, draft)
+        sentences, sources, lost = assemble(verification.sentences, passages, self.body_of)
+        timings["verify"] = time.perf_counter() - t
+        usage["judge_calls"] = verification.judge_calls
+        dropped = dropped_sentences(verification.dropped) + lost
+        if verification.declined:
+            usage["notes"] = ["the generator found no answer in the passages"]
+            return done(INSUFFICIENT_SUPPORT, dropped=dropped)
+        if not any(s.verdict != "unsupported" for s in sentences):
+            usage["notes"] = ["no drafted sentence is supported by the passages"]
+            return done(INSUFFICIENT_SUPPORT, dropped=sentences + dropped)
+        text = " ".join(s.text for s in sentences)
+        return done(Answer(question, text, True, None, sentences, sources, dropped=dropped))
+
+    def _relevant(self, question: str, passage: Passage) -> bool:
+        p = self.params
+        if passage.dense_score is not None and passage.dense_score >= p.min_similarity:
+            return True
+        return coverage(question, f"{passage.title}\n{passage.text}") >= p.min_coverage
+
+
+def _evidence(passages: Sequence[Passage]) -> str:
+    return "\n\n".join(f"{p.title}\n{p.text}" for p in passages)

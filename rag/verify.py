@@ -1,0 +1,264 @@
+"""Verification: every sentence of a draft is checked against the passages it cites before a user sees it.
+
+Per sentence, in order:
+1. citation numbers must refer to passages that were given to the generator (others are discarded);
+2. text the sentence puts in quotation marks must occur in a cited passage (a fabricated quote fails
+   the sentence outright: no other passage can make it true);
+3. the support judge must find the sentence supported by a cited passage on its own, or by all its
+   cited passages together. A sentence copied verbatim from a cited passage is supported without
+   asking the judge.
+A sentence that fails is re-cited to the retrieved passage that best supports it, if one passes;
+otherwise it is dropped (strict, the default) or kept and marked unsupported (lenient).
+Sentences that only say the passages do not answer are set aside: they are not claims.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rag.chunk import split_sentences
+from rag.generate import Draft, is_not_stated
+from rag.judge import SupportJudge, content_words, coverage
+from rag.types import Passage
+
+SUPPORTED = "supported"
+RECITED = "recited"
+UNSUPPORTED = "unsupported"
+
+# [1], [1][2], [1, 2], [1-3], [Passage 2], 【1】
+_MARKER = re.compile(r"\s*[\[【]\s*(?:passages?\s*)?(\d+(?:\s*(?:,|-|–|and)\s*\d+)*)\s*[\]】]", re.IGNORECASE)
+_LEADING_MARKERS = re.compile(rf"^(?:{_MARKER.pattern})+", re.IGNORECASE)
+_LEADER = re.compile(r"^\s*(?:answer\s*:|[-*•]\s+|\d+[.)]\s+)\s*", re.IGNORECASE)
+_QUOTE = re.compile(r"[\"“]([^\"“”]{3,}?)[\"”]")
+_QUOTE_CHARS = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "\u00a0": " "})
+_TRAILING_PUNCT = ".,;:!?"
+# A sentence with fewer content words than this is an answer fragment ("Guido Crosetto."): the judge
+# reads it together with the question, or "300,000 [2]" could be checked against nothing.
+_FRAGMENT_WORDS = 4
+
+
+@dataclass(frozen=True)
+class DraftSentence:
+    """One sentence of a draft: its text without citation markers, and the numbers it cited."""
+
+    text: str
+    citations: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CheckedSentence:
+    """A sentence after verification. `citations` are 0-based indices into the passages; `spans` maps
+    each to the (start, end) of the supporting text inside that passage's text."""
+
+    text: str
+    citations: tuple[int, ...]
+    verdict: str  # supported | recited | unsupported
+    support: float  # the judge's score for the citations kept, 0..1
+    reasons: tuple[str, ...] = ()
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict != UNSUPPORTED
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What survived (`sentences`), what was dropped and why, and what it cost."""
+
+    sentences: list[CheckedSentence]
+    dropped: list[CheckedSentence]
+    declined: bool  # the draft only said the passages do not answer
+    judge_calls: int
+    seconds: float
+
+
+def parse_draft(text: str) -> list[DraftSentence]:
+    """The sentences of a draft with the citation numbers each carries.
+
+    Markers written after a sentence's full stop ("... refusal. [1]") belong to that sentence.
+    """
+    text = text.translate(_QUOTE_CHARS).strip()
+    pieces = [text[s:e] for s, e in split_sentences(text)]
+    sentences: list[DraftSentence] = []
+    for piece in pieces:
+        lead = _LEADING_MARKERS.match(piece)
+        if lead and sentences:  # markers opening this piece close the previous sentence
+            prev = sentences[-1]
+            sentences[-1] = DraftSentence(prev.text, prev.citations + _numbers(lead.group(0)))
+            piece = piece[lead.end() :]
+        citations = _numbers(" ".join(m.group(0) for m in _MARKER.finditer(piece)))
+        clean = _LEADER.sub("", _MARKER.sub("", piece))
+        clean = " ".join(clean.split())
+        clean = re.sub(r"\s+([.,;:!?])", r"\1", clean)
+        if clean.strip(_TRAILING_PUNCT + " "):
+            sentences.append(DraftSentence(clean, citations))
+        elif citations and sentences:
+            prev = sentences[-1]
+            sentences[-1] = DraftSentence(prev.text, prev.citations + citations)
+    return [DraftSentence(s.text, tuple(dict.fromkeys(s.citations))) for s in sentences]
+
+
+def _numbers(markers: str) -> tuple[int, ...]:
+    out: list[int] = []
+    for group in re.findall(r"[\[【]([^\]】]*)[\]】]", markers):
+        for part in re.split(r"\s*(?:,|and)\s*", re.sub(r"(?i)passages?", "", group)):
+            bounds = [int(x) for x in re.findall(r"\d+", part)]
+            if len(bounds) == 2 and re.search(r"[-–]", part) and 0 < bounds[1] - bounds[0] < 10:
+                out += range(bounds[0], bounds[1] + 1)
+            else:
+                out += bounds
+    return tuple(out)
+
+
+def quotes_in(sentence: str) -> list[str]:
+    """Text the sentence presents as quoted (double quotes, at least two words)."""
+    found = [
+        m.group(1).strip().rstrip(_TRAILING_PUNCT).strip() for m in _QUOTE.finditer(sentence.translate(_QUOTE_CHARS))
+    ]
+    return [q for q in found if len(q.split()) >= 2]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.translate(_QUOTE_CHARS).split()).casefold()
+
+
+def occurs_in(fragment: str, passage_text: str) -> bool:
+    """`fragment` occurs in the passage, ignoring case, spacing and curly versus straight quotes."""
+    return _norm(fragment) in _norm(passage_text)
+
+
+def _verbatim(sentence: str, passage_text: str) -> bool:
+    body = sentence.translate(_QUOTE_CHARS).strip().rstrip(_TRAILING_PUNCT).strip().strip('"').strip()
+    return len(body.split()) >= 3 and occurs_in(body.rstrip(_TRAILING_PUNCT), passage_text)
+
+
+def supporting_span(claim: str, passage_text: str, max_sentences: int = 3) -> tuple[int, int]:
+    """The shortest run of passage sentences (at most `max_sentences`) that covers the claim best.
+
+    Returned as (start, end) into `passage_text`; it is what a user is shown as the quote.
+    """
+    spans = split_sentences(passage_text) or [(0, len(passage_text))]
+    claim_body = claim.translate(_QUOTE_CHARS).strip().strip('"').rstrip(_TRAILING_PUNCT)
+    for s, e in spans:  # a verbatim claim is quoted by the sentence that holds it
+        if len(claim_body.split()) >= 3 and occurs_in(claim_body, passage_text[s:e]):
+            return s, e
+    best = (-1.0, 0, spans[0])
+    for i in range(len(spans)):
+        for j in range(i, min(i + max_sentences, len(spans))):
+            s, e = spans[i][0], spans[j][1]
+            score = coverage(claim, passage_text[s:e])
+            # more coverage wins; at equal coverage fewer sentences, then earlier
+            if score > best[0] + 1e-9 or (abs(score - best[0]) <= 1e-9 and j - i < best[1]):
+                best = (score, j - i, (s, e))
+    return best[2]
+
+
+class Verifier:
+    """Checks drafts against passages with a support judge; see the module docstring for the rules."""
+
+    def __init__(self, judge: SupportJudge, *, strict: bool = True, recite_candidates: int = 2) -> None:
+        if recite_candidates < 0:
+            raise ValueError(f"recite_candidates must be at least 0, got {recite_candidates}")
+        self.judge = judge
+        self.strict = strict
+        self.recite_candidates = recite_candidates
+
+    def verify(self, question: str, passages: Sequence[Passage], draft: Draft | str) -> Verification:
+        started = time.perf_counter()
+        text = draft.text if isinstance(draft, Draft) else draft
+        self._calls = 0
+        kept: list[CheckedSentence] = []
+        dropped: list[CheckedSentence] = []
+        parsed = parse_draft(text)
+        claims = [s for s in parsed if not is_not_stated(s.text)]
+        for sentence in claims:
+            checked = self._check(question, passages, sentence)
+            if checked.ok or not self.strict:
+                kept.append(checked)
+            else:
+                dropped.append(checked)
+        declined = not claims
+        return Verification(kept, dropped, declined, self._calls, time.perf_counter() - started)
+
+    def _judge(self, claim: str, evidence: str) -> tuple[bool, float, tuple[str, ...]]:
+        self._calls += 1
+        j = self.judge.judge(claim, evidence)
+        return j.supported, j.score, j.reasons
+
+    def _check(self, question: str, passages: Sequence[Passage], sentence: DraftSentence) -> CheckedSentence:
+        reasons: list[str] = []
+        cited = []
+        for n in sentence.citations:
+            if 1 <= n <= len(passages):
+                cited.append(n - 1)
+            else:
+                reasons.append(f"citation [{n}] refers to no passage (there were {len(passages)})")
+        if not sentence.citations:
+            reasons.append("no citation")
+        claim = sentence.text
+        quotes = quotes_in(claim)
+        fabricated = [q for q in quotes if not any(occurs_in(q, p.text) for p in passages)]
+        if fabricated:
+            reasons.append(f"quote {fabricated[0]!r} occurs in no passage")
+            return CheckedSentence(claim, tuple(cited), UNSUPPORTED, 0.0, tuple(reasons))
+        judged_claim = self._judged_claim(question, claim)
+        # Quotes must occur in the passages a sentence keeps as citations.
+        usable = [i for i in cited if all(occurs_in(q, passages[i].text) for q in quotes)]
+        for i in cited:
+            if i not in usable:
+                reasons.append(f"quoted text is not in passage [{i + 1}]")
+        if usable:
+            result = self._support(judged_claim, claim, passages, usable)
+            if result is not None:
+                keep, score = result
+                return self._checked(claim, passages, keep, SUPPORTED, score, reasons)
+            reasons.append("cited passages do not support it")
+        # Re-cite: the other passages that share most words with the sentence, best first.
+        others = [
+            i for i in range(len(passages)) if i not in usable and all(occurs_in(q, passages[i].text) for q in quotes)
+        ]
+        others.sort(key=lambda i: -coverage(claim, passages[i].text))
+        others = [i for i in others if coverage(claim, passages[i].text) > 0][: self.recite_candidates]
+        best_score = 0.0
+        for i in others:
+            ok, score, _ = self._verdict(judged_claim, claim, passages[i].text)
+            best_score = max(best_score, score)
+            if ok:
+                return self._checked(claim, passages, [i], RECITED, score, reasons)
+        return CheckedSentence(claim, tuple(usable or cited), UNSUPPORTED, best_score, tuple(reasons))
+
+    def _support(
+        self, judged_claim: str, claim: str, passages: Sequence[Passage], cited: list[int]
+    ) -> tuple[list[int], float] | None:
+        """The cited passages that support the claim and the score, or None if they do not."""
+        single = [(i, *self._verdict(judged_claim, claim, passages[i].text)[:2]) for i in cited]
+        good = [(i, score) for i, ok, score in single if ok]
+        if good:
+            return [i for i, _ in good], max(score for _, score in good)
+        if len(cited) > 1:  # a sentence may combine facts from several passages
+            ok, score, _ = self._verdict(judged_claim, claim, "\n\n".join(passages[i].text for i in cited))
+            if ok:
+                return cited, score
+        return None
+
+    def _verdict(self, judged_claim: str, claim: str, evidence: str) -> tuple[bool, float, tuple[str, ...]]:
+        if _verbatim(claim, evidence):
+            return True, 1.0, ("verbatim",)
+        return self._judge(judged_claim, evidence)
+
+    @staticmethod
+    def _judged_claim(question: str, claim: str) -> str:
+        if len(content_words(claim)) >= _FRAGMENT_WORDS:
+            return claim
+        return f'Asked "{question.strip()}", the answer is: {claim}'
+
+    @staticmethod
+    def _checked(
+        claim: str, passages: Sequence[Passage], keep: list[int], verdict: str, score: float, reasons: list[str]
+    ) -> CheckedSentence:
+        spans = {i: supporting_span(claim, passages[i].text) for i in keep}
+        return CheckedSentence(claim, tuple(keep), verdict, score, tuple(reasons), spans)
