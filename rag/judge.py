@@ -10,7 +10,7 @@ Judge against the short cited passage, not a whole article: the model is slower 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -121,7 +121,19 @@ def entity_issues(claim: str, evidence: str) -> list[str]:
     claim = _normalise(claim)
     evidence = _normalise(evidence)
     ev_words = _words(evidence)
-    return _number_issues(claim, evidence, ev_words) + _date_issues(claim, ev_words) + _name_issues(claim, ev_words)
+    names = _name_issues(claim, ev_words, skip=_is_descriptive)
+    return _number_issues(claim, evidence, ev_words) + _date_issues(claim, ev_words) + names
+
+
+# Words a question uses to describe rather than name: "American" when the passage says "US", "North
+# African" when it says "Libya". Skipping them only narrows the premise check; verification still runs.
+_DEMONYM = re.compile(r"(?:ian|ean|can|ese|ish|ern)$")
+_COMPASS = frozenset("north south east west central northern southern eastern western".split())
+
+
+def _is_descriptive(token: str) -> bool:
+    low = token.lower()
+    return low in _COMPASS or (len(low) > 5 and bool(_DEMONYM.search(low)))
 
 
 def coverage(text: str, evidence: str) -> float:
@@ -198,7 +210,7 @@ def _date_issues(claim: str, ev_words: list[str]) -> list[str]:
     return issues
 
 
-def _name_issues(claim: str, ev_words: list[str]) -> list[str]:
+def _name_issues(claim: str, ev_words: list[str], skip: Callable[[str], bool] | None = None) -> list[str]:
     """Names in the claim the passage lacks.
 
     A name passes when its last word (surname, head noun) and at least half its words occur in the
@@ -210,6 +222,10 @@ def _name_issues(claim: str, ev_words: list[str]) -> list[str]:
     ev |= {part for w in ev_words if "-" in w for part in w.split("-") if part}
     issues = []
     for name in _names(claim):
+        if skip is not None:
+            name = [t for t in name if not skip(t)]
+            if not name:
+                continue
         found = [_in_words(t.lower(), ev) or _is_acronym_of(t, ev_words) for t in name]
         if not (found[-1] and 2 * sum(found) >= len(found)):
             missing = ", ".join(t for t, ok in zip(name, found, strict=True) if not ok)
@@ -316,11 +332,20 @@ def _claim_negation_issues(claim_negs: list[tuple[str, str]], ev_sentences: list
     """A negated claim needs a negation in the passage: beside its verb where the verb occurs, else anywhere."""
     for cue, target in claim_negs:
         with_target = [s for s in ev_sentences if target and _in_words(target, set(s))]
-        if with_target and not any(_negation_targets(s) for s in with_target):
+        # Beside the verb, only a grammatical negation or one aimed at the same verb counts: "confirmed
+        # the refusal" does not back "did not confirm".
+        if with_target and not any(_negates(s, target) for s in with_target):
             return [f"claim says {cue!r} {target!r} but the passage states {target!r} without negation"]
         if not with_target and not any(_negation_targets(s) for s in ev_sentences):
             return [f"claim says {cue!r} but the passage has no negation"]
     return []
+
+
+def _negates(words: Sequence[str], target: str) -> bool:
+    return any(
+        cue in _GRAMMATICAL_NEGATIONS or cue.endswith("n't") or (t and _in_words(t, {target}))
+        for cue, t in _negation_targets(words)
+    )
 
 
 def _negation_targets(words: Sequence[str]) -> list[tuple[str, str]]:

@@ -212,11 +212,10 @@ class Verifier:
             if i not in usable:
                 reasons.append(f"quoted text is not in passage [{i + 1}]")
         if usable:
-            result = self._support(judged_claim, claim, passages, usable)
+            result = self._support(judged_claim, claim, passages, usable, reasons)
             if result is not None:
                 keep, score = result
                 return self._checked(claim, passages, keep, SUPPORTED, score, reasons)
-            reasons.append("cited passages do not support it")
         # Re-cite: the other passages that share most words with the sentence, best first.
         others = [
             i for i in range(len(passages)) if i not in usable and all(occurs_in(q, passages[i].text) for q in quotes)
@@ -232,17 +231,18 @@ class Verifier:
         return CheckedSentence(claim, tuple(usable or cited), UNSUPPORTED, best_score, tuple(reasons))
 
     def _support(
-        self, judged_claim: str, claim: str, passages: Sequence[Passage], cited: list[int]
+        self, judged_claim: str, claim: str, passages: Sequence[Passage], cited: list[int], reasons: list[str]
     ) -> tuple[list[int], float] | None:
-        """The cited passages that support the claim and the score, or None if they do not."""
-        single = [(i, *self._verdict(judged_claim, claim, passages[i].text)[:2]) for i in cited]
-        good = [(i, score) for i, ok, score in single if ok]
+        """The cited passages that support the claim and the score, or None (with why, in `reasons`)."""
+        single = [(i, *self._verdict(judged_claim, claim, passages[i].text)) for i in cited]
+        good = [(i, score) for i, ok, score, _ in single if ok]
         if good:
             return [i for i, _ in good], max(score for _, score in good)
         if len(cited) > 1:  # a sentence may combine facts from several passages
             ok, score, _ = self._verdict(judged_claim, claim, "\n\n".join(passages[i].text for i in cited))
             if ok:
                 return cited, score
+        reasons += [f"[{i + 1}] does not support it: {'; '.join(why) or 'judge says no'}" for i, _, _, why in single]
         return None
 
     def _verdict(self, judged_claim: str, claim: str, evidence: str) -> tuple[bool, float, tuple[str, ...]]:

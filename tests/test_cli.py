@@ -100,6 +100,71 @@ def test_clear_errors_without_traceback(tmp_path: Path, seeded: Path) -> None:
         assert "Traceback" not in result.output
 
 
+EXTRACTIVE = {**FAKE, "RAG_ANSWER__GENERATOR": "extractive", "RAG_VERIFY__JUDGE": "overlap"}
+
+
+def ask(index: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, ["--index", str(index), "ask", *args], env={**EXTRACTIVE, **(env or {})})
+
+
+def test_ask_json_has_the_whole_answer(seeded: Path) -> None:
+    result = ask(seeded, "Who confirmed the refusal?", "--json")
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert set(answer) >= {"answer", "answerable", "abstain_reason", "sentences", "sources", "timings"}
+    assert answer["answerable"] is True and "Crosetto" in answer["answer"]
+    [sentence] = answer["sentences"]
+    assert set(sentence) >= {"text", "citations", "verdict", "support"} and sentence["citations"] == [1]
+    [source] = answer["sources"]
+    keys = {"n", "article_id", "chunk_id", "title", "author", "published_at", "url", "quote", "start", "end"}
+    assert set(source) >= keys and source["n"] == 1 and source["author"] == "Marc Wells"
+    body = SEED.read_text(encoding="utf-8")
+    assert source["quote"] in body and "Crosetto confirmed" in source["quote"]
+    assert set(answer["timings"]) >= {"retrieve", "generate", "verify", "total"}
+
+
+def test_ask_prints_answer_and_numbered_sources(seeded: Path) -> None:
+    result = ask(seeded, "Who confirmed the refusal?", "-v")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "Crosetto" in lines[0] and "[1]" in result.output
+    assert any(line.startswith("[1] Italy restricts US military access") for line in lines)
+    assert "Marc Wells" in result.output and "chars " in result.output and "timings:" in result.output
+
+
+def test_ask_abstains_with_a_reason_and_exit_status_0(seeded: Path) -> None:
+    result = ask(seeded, "Why did Germany deny access to Sigonella?", "--json")
+    assert result.exit_code == 0
+    answer = json.loads(result.output)
+    assert (answer["answerable"], answer["abstain_reason"]) == (False, "insufficient_support")
+    assert answer["sources"] == [] and answer["sentences"] == []
+
+
+def test_ask_refuses_bad_input_clearly(tmp_path: Path, seeded: Path) -> None:
+    results = [
+        ask(seeded, "   "),
+        ask(seeded, "x" * 50, env={"RAG_ANSWER__MAX_QUESTION_CHARS": "20"}),
+        ask(tmp_path / "nothing", "Who?"),
+        ask(seeded, "Who?", env={"RAG_ANSWER__GENERATOR": "magic"}),
+        ask(seeded, "Who?", "--generator", "openai"),
+    ]
+    assert [r.exit_code for r in results] == [1, 1, 1, 1, 1]
+    messages = [r.output for r in results]
+    assert "empty" in messages[0]
+    assert "limit is 20" in messages[1]
+    assert "no index at" in messages[2]
+    assert "answer.generator" in messages[3]
+    assert "RAG_LLM__BASE_URL" in messages[4]
+    assert not any("Traceback" in m for m in messages)
+
+
+def test_ask_reads_the_question_from_stdin(seeded: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["--index", str(seeded), "ask", "-", "--json"], env=EXTRACTIVE, input="Who confirmed the refusal?\n"
+    )
+    assert result.exit_code == 0 and json.loads(result.output)["answerable"]
+
+
 def corpus(path: Path, n: int) -> Path:
     with open(path, "w") as f:
         for i in range(n):

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from rag.errors import ModelError
-from rag.judge import OverlapJudge, Judgement, LLMJudge, SupportJudge, deterministic_issues, user_prompt
+from rag.judge import Judgement, LLMJudge, OverlapJudge, SupportJudge, deterministic_issues, user_prompt
 from tests.conftest import DATASETS
 
 PASSAGE = (

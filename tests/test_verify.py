@@ -1,0 +1,170 @@
+"""The verifier on hand-made passages: citations, quotes, support, re-citing, strict and lenient modes."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.judge import Judgement, OverlapJudge
+from rag.types import Passage
+from rag.verify import RECITED, SUPPORTED, UNSUPPORTED, Verifier, parse_draft, quotes_in, supporting_span
+
+TEXTS = [
+    "Italy denied the United States access to the Sigonella airbase. "
+    "Defense Minister Guido Crosetto confirmed the refusal on Tuesday.",
+    "An estimated 300,000 people marched in Rome on March 28. Organisers called it the largest protest in a decade.",
+    "Foreign Minister Antonio Tajani joined European counterparts in Kyiv.",
+]
+PASSAGES = [
+    Passage(chunk_id=f"a{i}:0", article_id=f"a{i}", text=t, start=10, end=10 + len(t), score=1.0, title=f"T{i}")
+    for i, t in enumerate(TEXTS)
+]
+
+
+def verify(draft: str, *, strict: bool = True, judge: object = None, question: str = "What happened?") -> object:
+    return Verifier(judge or OverlapJudge(), strict=strict).verify(question, PASSAGES, draft)
+
+
+@pytest.mark.parametrize(
+    ("draft", "expected"),
+    [
+        ("Crosetto confirmed the refusal [1].", [("Crosetto confirmed the refusal.", (1,))]),
+        ("Crosetto confirmed the refusal. [1]", [("Crosetto confirmed the refusal.", (1,))]),
+        ("A did it [1][2]. B did it [2, 3].", [("A did it.", (1, 2)), ("B did it.", (2, 3))]),
+        ("Range [1-3].", [("Range.", (1, 2, 3))]),
+        ("Answer: Crosetto [Passage 2].", [("Crosetto.", (2,))]),
+        ("No citation here.", [("No citation here.", ())]),
+        ("- First point [1].\n- Second point [2].", [("First point.", (1,)), ("Second point.", (2,))]),
+    ],
+)
+def test_parse_draft(draft: str, expected: list[tuple[str, tuple[int, ...]]]) -> None:
+    assert [(s.text, s.citations) for s in parse_draft(draft)] == expected
+
+
+def test_supported_sentence_keeps_its_citation_and_quote_span() -> None:
+    v = verify("Guido Crosetto confirmed the refusal on Tuesday [1].")
+    [s] = v.sentences
+    assert (s.verdict, s.citations) == (SUPPORTED, (0,))
+    start, end = s.spans[0]
+    assert TEXTS[0][start:end] == "Defense Minister Guido Crosetto confirmed the refusal on Tuesday."
+    assert not v.dropped and not v.declined
+
+
+def test_verbatim_sentence_needs_no_judge() -> None:
+    class NoJudge:
+        def judge(self, claim: str, evidence: str) -> Judgement:
+            raise AssertionError("a verbatim sentence must not reach the judge")
+
+    v = verify('"An estimated 300,000 people marched in Rome on March 28." [2]', judge=NoJudge())
+    assert [s.verdict for s in v.sentences] == [SUPPORTED] and v.judge_calls == 0
+
+
+@pytest.mark.parametrize(
+    ("draft", "reason"),
+    [
+        ("An estimated 30,000 people marched in Rome on March 28 [2].", "number 30,000"),  # wrong number
+        ("Defense Minister Antonio Tajani confirmed the refusal [1].", "Antonio"),  # wrong name, cited passage
+        ("Crosetto confirmed the refusal on Friday [1].", "Friday"),  # wrong day
+        ("Crosetto did not confirm the refusal [1].", "negation"),  # contradicted
+        ("The weather in Milan was sunny all week [1].", "not support"),  # unrelated
+    ],
+)
+def test_unsupported_sentences_are_dropped_in_strict_mode(draft: str, reason: str) -> None:
+    v = verify(draft)
+    assert not v.sentences
+    [s] = v.dropped
+    assert s.verdict == UNSUPPORTED
+    assert reason.lower() in " ".join(s.reasons).lower() or "do not support" in " ".join(s.reasons)
+
+
+def test_lenient_mode_keeps_and_marks_unsupported_sentences() -> None:
+    v = verify("An estimated 30,000 people marched in Rome on March 28 [2].", strict=False)
+    [s] = v.sentences
+    assert s.verdict == UNSUPPORTED and not s.ok and not v.dropped
+
+
+def test_fabricated_quote_fails_even_when_the_rest_is_supported() -> None:
+    v = verify('Crosetto confirmed the refusal, calling it "a necessary act of sovereignty" [1].')
+    assert not v.sentences
+    assert "occurs in no passage" in v.dropped[0].reasons[0]
+
+
+def test_quote_in_another_passage_is_recited_there() -> None:
+    v = verify('Tajani "joined European counterparts in Kyiv" [1].')
+    [s] = v.sentences
+    assert (s.verdict, s.citations) == (RECITED, (2,))
+
+
+def test_out_of_range_citation_is_discarded_and_the_sentence_recited() -> None:
+    v = verify("An estimated 300,000 people marched in Rome on March 28 [7].")
+    [s] = v.sentences
+    assert s.citations == (1,) and s.verdict == RECITED
+    assert any("[7] refers to no passage" in r for r in s.reasons)
+
+
+def test_wrong_citation_is_recited_to_the_supporting_passage() -> None:
+    v = verify("Antonio Tajani joined European counterparts in Kyiv [1].")
+    [s] = v.sentences
+    assert (s.verdict, s.citations) == (RECITED, (2,))
+
+
+def test_uncited_sentence_gets_a_citation_or_is_dropped() -> None:
+    v = verify("Crosetto confirmed the refusal. The pope visited Milan.")
+    assert [(s.text, s.citations) for s in v.sentences] == [("Crosetto confirmed the refusal.", (0,))]
+    assert [s.text for s in v.dropped] == ["The pope visited Milan."]
+
+
+def test_one_good_citation_of_two_is_kept_alone() -> None:
+    v = verify("Crosetto confirmed the refusal [1][3].")
+    assert v.sentences[0].citations == (0,)
+
+
+def test_combined_passages_may_support_a_sentence_none_supports_alone() -> None:
+    class NeedsBoth:
+        def judge(self, claim: str, evidence: str) -> Judgement:
+            ok = "Crosetto" in evidence and "Kyiv" in evidence
+            return Judgement(ok, float(ok))
+
+    v = verify("Crosetto confirmed it and Tajani went to Kyiv [1][3].", judge=NeedsBoth())
+    assert v.sentences[0].citations == (0, 2) and v.sentences[0].verdict == SUPPORTED
+
+
+def test_recite_tries_at_most_the_configured_number_of_passages() -> None:
+    calls = []
+
+    class Never:
+        def judge(self, claim: str, evidence: str) -> Judgement:
+            calls.append(evidence)
+            return Judgement(False, 0.1)
+
+    Verifier(Never(), recite_candidates=1).verify("Q?", PASSAGES, "Crosetto marched in Rome and Kyiv [1].")
+    assert len(calls) == 2  # its own citation, then one other passage
+
+
+def test_declining_draft_is_not_a_claim() -> None:
+    for draft in ["NOT STATED", "The passages do not say who confirmed it.", ""]:
+        v = verify(draft)
+        assert v.declined and not v.sentences and not v.dropped
+
+
+def test_short_fragments_are_judged_with_the_question() -> None:
+    seen = []
+
+    class Recorder:
+        def judge(self, claim: str, evidence: str) -> Judgement:
+            seen.append(claim)
+            return Judgement(True, 0.9)
+
+    verify("Guido Crosetto [1].", judge=Recorder(), question="Who confirmed the refusal?")
+    assert seen == ['Asked "Who confirmed the refusal?", the answer is: Guido Crosetto.']
+
+
+def test_fragment_with_a_premise_the_passage_lacks_fails() -> None:
+    v = verify("Because of the treaty [1].", question="Why did Germany deny access to Sigonella?")
+    assert not v.sentences and "Germany" in " ".join(v.dropped[0].reasons)
+
+
+def test_quotes_and_spans() -> None:
+    assert quotes_in('He said “a few nights ago,” and left "x".') == ["a few nights ago"]
+    text = "First sentence here. Crosetto confirmed it on Tuesday. Third one."
+    s, e = supporting_span("Crosetto confirmed it [1].", text)
+    assert text[s:e] == "Crosetto confirmed it on Tuesday."
