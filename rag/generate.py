@@ -17,19 +17,20 @@ from rag.errors import InputError
 from rag.types import Passage
 
 NOT_STATED = "NOT STATED"
-PROMPT_VERSION = "answer-v1"  # bump when the prompt changes: evaluation caches are keyed on it
+PROMPT_VERSION = "answer-v2"  # bump when the prompt changes: evaluation caches are keyed on it
 
 SYSTEM_PROMPT = (
     "You answer questions about news articles using only the numbered passages you are given.\n"
     "Rules:\n"
-    "1. Answer in one to three short sentences.\n"
+    "1. Answer in one to three short, complete sentences (not a bare name or number).\n"
     "2. End every sentence with the number of the passage that supports it in square brackets, "
     "like [1] or [2][3].\n"
     "3. State only facts written in the passages. Copy names, numbers, dates and places exactly as the "
     "passages give them.\n"
     f"4. If the passages do not answer the question, reply exactly: {NOT_STATED}\n"
     "5. If the question assumes something the passages do not say or contradict (the wrong person, "
-    f"country, date or event), reply exactly: {NOT_STATED}"
+    f"country, date or event), reply exactly: {NOT_STATED}\n"
+    "Example answer: The city council approved the budget on May 3 [2]."
 )
 
 # Replies that decline to answer even when the model did not use the exact sentinel.

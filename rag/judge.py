@@ -140,7 +140,7 @@ def coverage(text: str, evidence: str) -> float:
     """The fraction of `text`'s content words found in `evidence` (close inflections count); 0 when none."""
     words = content_words(text)
     ev = set(content_words(evidence))
-    return sum(_in_words(w, ev) for w in words) / len(words) if words else 0.0
+    return sum(in_words(w, ev) for w in words) / len(words) if words else 0.0
 
 
 def content_words(text: str) -> list[str]:
@@ -226,7 +226,7 @@ def _name_issues(claim: str, ev_words: list[str], skip: Callable[[str], bool] | 
             name = [t for t in name if not skip(t)]
             if not name:
                 continue
-        found = [_in_words(t.lower(), ev) or _is_acronym_of(t, ev_words) for t in name]
+        found = [in_words(t.lower(), ev) or _is_acronym_of(t, ev_words) for t in name]
         if not (found[-1] and 2 * sum(found) >= len(found)):
             missing = ", ".join(t for t, ok in zip(name, found, strict=True) if not ok)
             issues.append(f"name {' '.join(name)!r} not in passage ({missing} missing)")
@@ -289,7 +289,7 @@ def _is_name_token(token: str) -> bool:
     )
 
 
-def _in_words(token: str, words: set[str]) -> bool:
+def in_words(token: str, words: set[str]) -> bool:
     """`token` or a close inflection of it ("Italian"/"Italy", "confirm"/"confirmed") is among `words`."""
     if token in words or token + "s" in words or token + "es" in words:
         return True
@@ -323,7 +323,7 @@ def _negation_issues(claim: str, evidence: str) -> list[str]:
     claim_set = set(claim_words)
     for cue, target in _negation_targets(best):
         grammatical = cue in _GRAMMATICAL_NEGATIONS or cue.endswith("n't")
-        if grammatical and target and _in_words(target, claim_set):
+        if grammatical and target and in_words(target, claim_set):
             return [f"passage says {cue!r} {target!r} but the claim has no negation"]
     return []
 
@@ -331,7 +331,7 @@ def _negation_issues(claim: str, evidence: str) -> list[str]:
 def _claim_negation_issues(claim_negs: list[tuple[str, str]], ev_sentences: list[list[str]]) -> list[str]:
     """A negated claim needs a negation in the passage: beside its verb where the verb occurs, else anywhere."""
     for cue, target in claim_negs:
-        with_target = [s for s in ev_sentences if target and _in_words(target, set(s))]
+        with_target = [s for s in ev_sentences if target and in_words(target, set(s))]
         # Beside the verb, only a grammatical negation or one aimed at the same verb counts: "confirmed
         # the refusal" does not back "did not confirm".
         if with_target and not any(_negates(s, target) for s in with_target):
@@ -343,7 +343,7 @@ def _claim_negation_issues(claim_negs: list[tuple[str, str]], ev_sentences: list
 
 def _negates(words: Sequence[str], target: str) -> bool:
     return any(
-        cue in _GRAMMATICAL_NEGATIONS or cue.endswith("n't") or (t and _in_words(t, {target}))
+        cue in _GRAMMATICAL_NEGATIONS or cue.endswith("n't") or (t and in_words(t, {target}))
         for cue, t in _negation_targets(words)
     )
 

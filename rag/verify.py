@@ -14,6 +14,7 @@ Sentences that only say the passages do not answer are set aside: they are not c
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 
 from rag.chunk import split_sentences
 from rag.generate import Draft, is_not_stated
-from rag.judge import SupportJudge, content_words, coverage
+from rag.judge import SupportJudge, content_words, coverage, in_words
 from rag.types import Passage
 
 SUPPORTED = "supported"
@@ -35,6 +36,14 @@ _LEADER = re.compile(r"^\s*(?:answer\s*:|[-*•]\s+|\d+[.)]\s+)\s*", re.IGNORECA
 _QUOTE = re.compile(r"[\"“]([^\"“”]{3,}?)[\"”]")
 _QUOTE_CHARS = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "\u00a0": " "})
 _TRAILING_PUNCT = ".,;:!?"
+# Passages cited together support a sentence none supports alone only with this much confidence: the
+# small judge says yes too easily to a long concatenation.
+COMBINED_MIN_SCORE = 0.8
+# A sentence that repeats this many of the question's content words which its passage lacks is likely
+# restating the question's premise ("Crosetto resigned ..." for "When did Crosetto resign?"); the judge
+# must then be at least this sure.
+PREMISE_WORDS = 2
+PREMISE_MIN_SCORE = 0.75
 # A sentence with fewer content words than this is an answer fragment ("Guido Crosetto."): the judge
 # reads it together with the question, or "300,000 [2]" could be checked against nothing.
 _FRAGMENT_WORDS = 4
@@ -136,6 +145,13 @@ def _verbatim(sentence: str, passage_text: str) -> bool:
     return len(body.split()) >= 3 and occurs_in(body.rstrip(_TRAILING_PUNCT), passage_text)
 
 
+def premise_words(question: str, claim: str, evidence: str) -> list[str]:
+    """Content words of the claim that come from the question but that the evidence lacks."""
+    asked = set(content_words(question))
+    ev = set(content_words(evidence))
+    return [w for w in dict.fromkeys(content_words(claim)) if in_words(w, asked) and not in_words(w, ev)]
+
+
 def supporting_span(claim: str, passage_text: str, max_sentences: int = 3) -> tuple[int, int]:
     """The shortest run of passage sentences (at most `max_sentences`) that covers the claim best.
 
@@ -166,23 +182,27 @@ class Verifier:
         self.judge = judge
         self.strict = strict
         self.recite_candidates = recite_candidates
+        self._calls = 0
+        self._question = ""
 
     def verify(self, question: str, passages: Sequence[Passage], draft: Draft | str) -> Verification:
         started = time.perf_counter()
         text = draft.text if isinstance(draft, Draft) else draft
-        self._calls = 0
+        run = copy.copy(self)  # per-call state lives on a copy, so one Verifier serves many threads
+        run._calls = 0
+        run._question = question
         kept: list[CheckedSentence] = []
         dropped: list[CheckedSentence] = []
         parsed = parse_draft(text)
         claims = [s for s in parsed if not is_not_stated(s.text)]
         for sentence in claims:
-            checked = self._check(question, passages, sentence)
+            checked = run._check(question, passages, sentence)
             if checked.ok or not self.strict:
                 kept.append(checked)
             else:
                 dropped.append(checked)
         declined = not claims
-        return Verification(kept, dropped, declined, self._calls, time.perf_counter() - started)
+        return Verification(kept, dropped, declined, run._calls, time.perf_counter() - started)
 
     def _judge(self, claim: str, evidence: str) -> tuple[bool, float, tuple[str, ...]]:
         self._calls += 1
@@ -240,7 +260,7 @@ class Verifier:
             return [i for i, _ in good], max(score for _, score in good)
         if len(cited) > 1:  # a sentence may combine facts from several passages
             ok, score, _ = self._verdict(judged_claim, claim, "\n\n".join(passages[i].text for i in cited))
-            if ok:
+            if ok and score >= COMBINED_MIN_SCORE:
                 return cited, score
         reasons += [f"[{i + 1}] does not support it: {'; '.join(why) or 'judge says no'}" for i, _, _, why in single]
         return None
@@ -248,7 +268,11 @@ class Verifier:
     def _verdict(self, judged_claim: str, claim: str, evidence: str) -> tuple[bool, float, tuple[str, ...]]:
         if _verbatim(claim, evidence):
             return True, 1.0, ("verbatim",)
-        return self._judge(judged_claim, evidence)
+        ok, score, reasons = self._judge(judged_claim, evidence)
+        echoed = premise_words(self._question, claim, evidence)
+        if ok and len(echoed) >= PREMISE_WORDS and score < PREMISE_MIN_SCORE:
+            return False, score, (f"repeats the question's {', '.join(echoed)}, which the passage lacks",)
+        return ok, score, reasons
 
     @staticmethod
     def _judged_claim(question: str, claim: str) -> str:
