@@ -43,7 +43,9 @@ class Judgement:
 class SupportJudge(Protocol):
     """Decides whether `evidence` supports `claim`. Subclass it to inherit `judge_many`."""
 
-    def judge(self, claim: str, evidence: str) -> Judgement: ...
+    def judge(self, claim: str, evidence: str, question: str = "") -> Judgement:
+        """`question`, when given, is what the claim answers: a fragment ("Guido Crosetto.") is read with it."""
+        ...
 
     def judge_many(self, pairs: Iterable[tuple[str, str]]) -> list[Judgement]:
         """One judgement per (claim, evidence) pair, in order."""
@@ -387,7 +389,7 @@ class OverlapJudge(SupportJudge):
             raise ValueError(f"min_overlap must be between 0 and 1, got {min_overlap}")
         self.min_overlap = min_overlap
 
-    def judge(self, claim: str, evidence: str) -> Judgement:
+    def judge(self, claim: str, evidence: str, question: str = "") -> Judgement:
         issues = deterministic_issues(claim, evidence)
         if issues:
             return Judgement(False, 0.0, tuple(issues))
@@ -419,12 +421,12 @@ class LLMJudge(SupportJudge):
         """The model's P(Yes) that `evidence` supports `claim`, ignoring the deterministic checks."""
         return self.llm.yes_probability(SYSTEM_PROMPT, user_prompt(claim, evidence))
 
-    def judge(self, claim: str, evidence: str) -> Judgement:
+    def judge(self, claim: str, evidence: str, question: str = "") -> Judgement:
         if self.checks:
             issues = deterministic_issues(claim, evidence)
             if issues:  # near-certain already: the model's time is better spent elsewhere
                 return Judgement(False, 0.0, tuple(issues))
-        p = self.probability(claim, evidence)
+        p = self.probability(framed(claim, question), evidence)
         if p >= self.threshold:
             return Judgement(True, p, ())
         return Judgement(False, p, (f"llm p(yes)={p:.2f} < {self.threshold}",))
@@ -435,6 +437,13 @@ class LLMJudge(SupportJudge):
         order = sorted(range(len(items)), key=lambda i: (items[i][1], i))
         out: dict[int, Judgement] = {i: self.judge(*items[i]) for i in order}
         return [out[i] for i in range(len(items))]
+
+
+def framed(claim: str, question: str) -> str:
+    """The claim as the model reads it: a fragment answering `question` is put in its context."""
+    if not question:
+        return claim
+    return f'Asked "{" ".join(question.split())}", the answer is: {claim}'
 
 
 def user_prompt(claim: str, evidence: str) -> str:

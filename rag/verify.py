@@ -39,10 +39,10 @@ _TRAILING_PUNCT = ".,;:!?"
 # Passages cited together support a sentence none supports alone only with this much confidence: the
 # small judge says yes too easily to a long concatenation.
 COMBINED_MIN_SCORE = 0.8
-# A sentence that repeats this many of the question's content words which its passage lacks is likely
+# A sentence that repeats this many of the question's content words which its passage lacks may be
 # restating the question's premise ("Crosetto resigned ..." for "When did Crosetto resign?"); the judge
 # must then be at least this sure.
-PREMISE_WORDS = 2
+PREMISE_WORDS = 1
 PREMISE_MIN_SCORE = 0.75
 # A sentence with fewer content words than this is an answer fragment ("Guido Crosetto."): the judge
 # reads it together with the question, or "300,000 [2]" could be checked against nothing.
@@ -152,6 +152,17 @@ def premise_words(question: str, claim: str, evidence: str) -> list[str]:
     return [w for w in dict.fromkeys(content_words(claim)) if in_words(w, asked) and not in_words(w, ev)]
 
 
+def evidence_window(claim: str, text: str, max_chars: int = 700) -> str:
+    """The sentences of `text` that cover `claim` best, with one sentence either side, if `text` is long."""
+    if len(text) <= max_chars:
+        return text
+    spans = split_sentences(text)
+    s, e = supporting_span(claim, text)
+    first = next((i for i, (a, _) in enumerate(spans) if a >= s), 0)
+    last = max((i for i, (_, b) in enumerate(spans) if b <= e), default=len(spans) - 1)
+    return text[spans[max(0, first - 1)][0] : spans[min(len(spans) - 1, last + 1)][1]]
+
+
 def supporting_span(claim: str, passage_text: str, max_sentences: int = 3) -> tuple[int, int]:
     """The shortest run of passage sentences (at most `max_sentences`) that covers the claim best.
 
@@ -206,7 +217,10 @@ class Verifier:
 
     def _judge(self, claim: str, evidence: str) -> tuple[bool, float, tuple[str, ...]]:
         self._calls += 1
-        j = self.judge.judge(claim, evidence)
+        fragment = len(content_words(claim)) < _FRAGMENT_WORDS
+        # The judge reads the claim against the passage sentences that cover it best (and their neighbours):
+        # a small model judges a short text better, and faster.
+        j = self.judge.judge(claim, evidence_window(claim, evidence), question=self._question if fragment else "")
         return j.supported, j.score, j.reasons
 
     def _check(self, question: str, passages: Sequence[Passage], sentence: DraftSentence) -> CheckedSentence:
@@ -225,14 +239,13 @@ class Verifier:
         if fabricated:
             reasons.append(f"quote {fabricated[0]!r} occurs in no passage")
             return CheckedSentence(claim, tuple(cited), UNSUPPORTED, 0.0, tuple(reasons))
-        judged_claim = self._judged_claim(question, claim)
         # Quotes must occur in the passages a sentence keeps as citations.
         usable = [i for i in cited if all(occurs_in(q, passages[i].text) for q in quotes)]
         for i in cited:
             if i not in usable:
                 reasons.append(f"quoted text is not in passage [{i + 1}]")
         if usable:
-            result = self._support(judged_claim, claim, passages, usable, reasons)
+            result = self._support(claim, passages, usable, reasons)
             if result is not None:
                 keep, score = result
                 return self._checked(claim, passages, keep, SUPPORTED, score, reasons)
@@ -244,41 +257,37 @@ class Verifier:
         others = [i for i in others if coverage(claim, passages[i].text) > 0][: self.recite_candidates]
         best_score = 0.0
         for i in others:
-            ok, score, _ = self._verdict(judged_claim, claim, passages[i].text)
+            ok, score, why = self._verdict(claim, passages[i].text)
             best_score = max(best_score, score)
+            if not ok:
+                reasons.append(f"re-citing to [{i + 1}] failed: {'; '.join(why) or 'judge says no'}")
             if ok:
                 return self._checked(claim, passages, [i], RECITED, score, reasons)
         return CheckedSentence(claim, tuple(usable or cited), UNSUPPORTED, best_score, tuple(reasons))
 
     def _support(
-        self, judged_claim: str, claim: str, passages: Sequence[Passage], cited: list[int], reasons: list[str]
+        self, claim: str, passages: Sequence[Passage], cited: list[int], reasons: list[str]
     ) -> tuple[list[int], float] | None:
         """The cited passages that support the claim and the score, or None (with why, in `reasons`)."""
-        single = [(i, *self._verdict(judged_claim, claim, passages[i].text)) for i in cited]
+        single = [(i, *self._verdict(claim, passages[i].text)) for i in cited]
         good = [(i, score) for i, ok, score, _ in single if ok]
         if good:
             return [i for i, _ in good], max(score for _, score in good)
         if len(cited) > 1:  # a sentence may combine facts from several passages
-            ok, score, _ = self._verdict(judged_claim, claim, "\n\n".join(passages[i].text for i in cited))
+            ok, score, _ = self._verdict(claim, "\n\n".join(passages[i].text for i in cited))
             if ok and score >= COMBINED_MIN_SCORE:
                 return cited, score
         reasons += [f"[{i + 1}] does not support it: {'; '.join(why) or 'judge says no'}" for i, _, _, why in single]
         return None
 
-    def _verdict(self, judged_claim: str, claim: str, evidence: str) -> tuple[bool, float, tuple[str, ...]]:
+    def _verdict(self, claim: str, evidence: str) -> tuple[bool, float, tuple[str, ...]]:
         if _verbatim(claim, evidence):
             return True, 1.0, ("verbatim",)
-        ok, score, reasons = self._judge(judged_claim, evidence)
+        ok, score, reasons = self._judge(claim, evidence)
         echoed = premise_words(self._question, claim, evidence)
         if ok and len(echoed) >= PREMISE_WORDS and score < PREMISE_MIN_SCORE:
             return False, score, (f"repeats the question's {', '.join(echoed)}, which the passage lacks",)
         return ok, score, reasons
-
-    @staticmethod
-    def _judged_claim(question: str, claim: str) -> str:
-        if len(content_words(claim)) >= _FRAGMENT_WORDS:
-            return claim
-        return f'Asked "{question.strip()}", the answer is: {claim}'
 
     @staticmethod
     def _checked(

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from rag.judge import Judgement, OverlapJudge
+from rag.judge import Judgement, OverlapJudge, framed
 from rag.types import Passage
-from rag.verify import RECITED, SUPPORTED, UNSUPPORTED, Verifier, parse_draft, quotes_in, supporting_span
+from rag.verify import (
+    RECITED,
+    SUPPORTED,
+    UNSUPPORTED,
+    Verifier,
+    evidence_window,
+    parse_draft,
+    premise_words,
+    quotes_in,
+    supporting_span,
+)
 
 TEXTS = [
     "Italy denied the United States access to the Sigonella airbase. "
@@ -51,7 +61,7 @@ def test_supported_sentence_keeps_its_citation_and_quote_span() -> None:
 
 def test_verbatim_sentence_needs_no_judge() -> None:
     class NoJudge:
-        def judge(self, claim: str, evidence: str) -> Judgement:
+        def judge(self, claim: str, evidence: str, question: str = "") -> Judgement:
             raise AssertionError("a verbatim sentence must not reach the judge")
 
     v = verify('"An estimated 300,000 people marched in Rome on March 28." [2]', judge=NoJudge())
@@ -120,7 +130,7 @@ def test_one_good_citation_of_two_is_kept_alone() -> None:
 
 def test_combined_passages_may_support_a_sentence_none_supports_alone() -> None:
     class NeedsBoth:
-        def judge(self, claim: str, evidence: str) -> Judgement:
+        def judge(self, claim: str, evidence: str, question: str = "") -> Judgement:
             ok = "Crosetto" in evidence and "Kyiv" in evidence
             return Judgement(ok, float(ok))
 
@@ -132,7 +142,7 @@ def test_recite_tries_at_most_the_configured_number_of_passages() -> None:
     calls = []
 
     class Never:
-        def judge(self, claim: str, evidence: str) -> Judgement:
+        def judge(self, claim: str, evidence: str, question: str = "") -> Judgement:
             calls.append(evidence)
             return Judgement(False, 0.1)
 
@@ -150,17 +160,38 @@ def test_short_fragments_are_judged_with_the_question() -> None:
     seen = []
 
     class Recorder:
-        def judge(self, claim: str, evidence: str) -> Judgement:
-            seen.append(claim)
+        def judge(self, claim: str, evidence: str, question: str = "") -> Judgement:
+            seen.append((claim, question))
             return Judgement(True, 0.9)
 
     verify("Guido Crosetto [1].", judge=Recorder(), question="Who confirmed the refusal?")
-    assert seen == ['Asked "Who confirmed the refusal?", the answer is: Guido Crosetto.']
+    verify("Guido Crosetto confirmed the refusal of the base [1].", judge=Recorder(), question="Who?")
+    assert seen == [
+        ("Guido Crosetto.", "Who confirmed the refusal?"),
+        ("Guido Crosetto confirmed the refusal of the base.", ""),
+    ]
+    assert (
+        framed("Guido Crosetto.", "Who  confirmed it?") == 'Asked "Who confirmed it?", the answer is: Guido Crosetto.'
+    )
 
 
-def test_fragment_with_a_premise_the_passage_lacks_fails() -> None:
-    v = verify("Because of the treaty [1].", question="Why did Germany deny access to Sigonella?")
-    assert not v.sentences and "Germany" in " ".join(v.dropped[0].reasons)
+def test_sentences_echoing_the_question_premise_need_a_confident_judge() -> None:
+    class Lukewarm:
+        def judge(self, claim: str, evidence: str, question: str = "") -> Judgement:
+            return Judgement(True, 0.6)
+
+    q = "When did Crosetto resign over the affair?"
+    v = verify("Crosetto resigned over the affair on Tuesday [1].", judge=Lukewarm(), question=q)
+    assert not v.sentences and "resign" in " ".join(v.dropped[0].reasons)
+    assert premise_words(q, "Crosetto resigned on Tuesday.", TEXTS[0]) == ["resigned"]
+
+
+def test_judge_reads_a_window_around_the_supporting_sentences() -> None:
+    text = " ".join(f"Filler sentence number {i} about nothing." for i in range(40))
+    text += " Crosetto confirmed the refusal. " + " ".join(f"More filler {i} here." for i in range(40))
+    window = evidence_window("Crosetto confirmed the refusal.", text)
+    assert "Crosetto confirmed the refusal." in window and len(window) < 200
+    assert evidence_window("x", "Short passage.") == "Short passage."
 
 
 def test_quotes_and_spans() -> None:
