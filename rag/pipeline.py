@@ -17,10 +17,10 @@ from dataclasses import dataclass, replace
 from rag.answer import INSUFFICIENT_SUPPORT, NO_RELEVANT_PASSAGES, Answer, abstention, assemble, dropped_sentences
 from rag.errors import InputError, NotFoundError
 from rag.generate import Generator
-from rag.judge import coverage, entity_issues
+from rag.judge import content_words, coverage, entity_issues
 from rag.retrieve import Retriever
 from rag.types import Filters, Passage
-from rag.verify import Verifier
+from rag.verify import FRAGMENT_WORDS, Verifier
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,10 @@ class Pipeline:
         if not any(s.verdict != "unsupported" for s in sentences):
             usage["notes"] = ["no drafted sentence is supported by the passages"]
             return done(INSUFFICIENT_SUPPORT, dropped=sentences + dropped)
+        if dropped and not any(_addresses(question, s.text) for s in sentences if s.verdict != "unsupported"):
+            # What survived is true but beside the point: the sentences that answered were dropped.
+            usage["notes"] = ["the sentences that answered the question failed verification"]
+            return done(INSUFFICIENT_SUPPORT, dropped=sentences + dropped)
         text = " ".join(s.text for s in sentences)
         return done(Answer(question, text, True, None, sentences, sources, dropped=dropped))
 
@@ -132,6 +136,12 @@ class Pipeline:
         if passage.dense_score is not None and passage.dense_score >= p.min_similarity:
             return True
         return coverage(question, f"{passage.title}\n{passage.text}") >= p.min_coverage
+
+
+def _addresses(question: str, sentence: str) -> bool:
+    """The sentence shares a content word with the question, or is a short answer (a name, a figure)."""
+    words = content_words(sentence)
+    return len(words) < FRAGMENT_WORDS or coverage(sentence, question) > 0
 
 
 def _evidence(passages: Sequence[Passage]) -> str:

@@ -46,7 +46,7 @@ PREMISE_WORDS = 1
 PREMISE_MIN_SCORE = 0.75
 # A sentence with fewer content words than this is an answer fragment ("Guido Crosetto."): the judge
 # reads it together with the question, or "300,000 [2]" could be checked against nothing.
-_FRAGMENT_WORDS = 4
+FRAGMENT_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ class Verifier:
 
     def _judge(self, claim: str, evidence: str) -> tuple[bool, float, tuple[str, ...]]:
         self._calls += 1
-        fragment = len(content_words(claim)) < _FRAGMENT_WORDS
+        fragment = len(content_words(claim)) < FRAGMENT_WORDS
         # The judge reads the claim against the passage sentences that cover it best (and their neighbours):
         # a small model judges a short text better, and faster.
         j = self.judge.judge(claim, evidence_window(claim, evidence), question=self._question if fragment else "")

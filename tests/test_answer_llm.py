@@ -25,8 +25,8 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     embedder = factory.embedder(settings)
     store = factory.store(settings, embedder, create=True)
     c = store.config
-    chunker = Chunker(c.encoding, c.max_tokens, c.overlap_tokens, limit=embedder.max_tokens,
-                      count_limit=embedder.count_tokens)  # fmt: skip
+    chunker = Chunker(encoding=c.encoding, max_tokens=c.max_tokens, overlap_tokens=c.overlap_tokens,
+                      limit=embedder.max_tokens, count_limit=embedder.count_tokens)  # fmt: skip
     with store.writing():
         embedder.warm_up()
         Indexer(store, embedder, chunker).ingest(read_sources([str(SEED)]))

@@ -165,6 +165,27 @@ def test_ask_reads_the_question_from_stdin(seeded: Path) -> None:
     assert result.exit_code == 0 and json.loads(result.output)["answerable"]
 
 
+def test_ask_through_an_openai_compatible_server_keeps_verification(seeded: Path) -> None:
+    from tests.test_generator_openai import FakeServer, Reply, completion
+
+    server = FakeServer()
+    try:
+        server.reply(Reply(body=completion("Guido Crosetto confirmed the refusal [1]. The pope approved it [1].")))
+        env = {"RAG_LLM__BASE_URL": server.base_url, "RAG_LLM__MODEL": "tiny", "RAG_LLM__API_KEY": "sk-secret"}
+        result = ask(seeded, "Who confirmed the refusal?", "--generator", "openai", "--json", env=env)
+        assert result.exit_code == 0, result.output
+        answer = json.loads(result.output)
+        assert answer["answer"] == "Guido Crosetto confirmed the refusal [1]."  # the unsupported sentence is gone
+        assert [d["text"] for d in answer["dropped"]] == ["The pope approved it."]
+        assert answer["usage"]["generator"] == "openai:tiny"
+        assert server.requests[0].headers["authorization"] == "Bearer sk-secret"
+        server.stop()
+        down = ask(seeded, "Who confirmed the refusal?", "--generator", "openai", env={**env, "RAG_LLM__TIMEOUT": "1"})
+        assert down.exit_code == 1 and "cannot reach" in down.output and "sk-secret" not in down.output
+    finally:
+        server.stop()
+
+
 def corpus(path: Path, n: int) -> Path:
     with open(path, "w") as f:
         for i in range(n):

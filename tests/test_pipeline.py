@@ -187,3 +187,12 @@ def test_extractive_answers_always_pass_verification(seed_pipeline, sentence_ind
         for source in answer.sources:
             body = pipeline.body_of(source.article_id)
             assert body[source.start : source.end] == source.quote and source.quote in SEED_BODY
+
+
+def test_an_answer_whose_answering_sentence_was_dropped_abstains(indexed: LocalStore, embedder) -> None:
+    q = "What did the ambassador say about the refusal?"
+    n = cite(q, indexed, embedder, "Crosetto")
+    draft = f"The ambassador said the refusal was wrong [{n}]. The government spoke of a parliamentary vote [{n}]."
+    answer = make(indexed, embedder, Scripted(draft)).ask(q)
+    assert (answer.answerable, answer.abstain_reason) == (False, INSUFFICIENT_SUPPORT)
+    assert "ambassador" in answer.dropped[-1].text or "ambassador" in answer.dropped[0].text
