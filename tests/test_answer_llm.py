@@ -73,8 +73,9 @@ def test_answerable_questions(pipeline: Pipeline, question: str) -> None:
 @pytest.mark.parametrize(
     "question",
     [
-        "What did the US ambassador to Italy say about the refusal?",  # on topic, not in the article
-        "Why did Germany deny the United States access to Sigonella?",  # false premise
+        "By how much does Italy plan to raise its military spending?",  # on topic, not in the article
+        "When did Crosetto resign over the Sigonella affair?",  # false premise the LLM tends to repeat
+        "Why did Germany deny the United States access to Sigonella?",  # false premise, caught before the LLM
         "Which team won the 2022 FIFA World Cup final?",  # off topic
     ],
 )
