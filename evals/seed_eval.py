@@ -151,22 +151,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build_seed_index(settings: Settings, embedder: Any) -> None:
-    from rag.chunk import Chunker
-    from rag.indexer import Indexer
     from rag.ingest import read_sources
 
     store = factory.store(settings, embedder, create=True)
-    c = store.config
-    chunker = Chunker(
-        encoding=c.encoding,
-        max_tokens=c.max_tokens,
-        overlap_tokens=c.overlap_tokens,
-        limit=embedder.max_tokens,
-        count_limit=embedder.count_tokens,
-    )
     with store.writing():
         embedder.warm_up()
-        Indexer(store, embedder, chunker, title_prefix=c.title_prefix).ingest(read_sources([str(SEED_ARTICLE)]))
+        factory.indexer(settings, store, embedder).ingest(read_sources([str(SEED_ARTICLE)]))
 
 
 if __name__ == "__main__":

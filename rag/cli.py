@@ -90,8 +90,7 @@ def ingest(obj: CliContext, paths: tuple[str, ...]) -> None:
     Unchanged articles are skipped, changed ones replaced. Bad files are reported and skipped; the
     exit status is 1 if any input could not be read.
     """
-    from rag.chunk import Chunker
-    from rag.indexer import Indexer
+    from rag import factory
     from rag.ingest import count_sources, read_sources
 
     with _errors():
@@ -99,24 +98,11 @@ def ingest(obj: CliContext, paths: tuple[str, ...]) -> None:
         store = obj.store(embedder, create=True)
         config = store.config
         _warn_if_chunking_differs(obj, config)
-        chunker = Chunker(
-            encoding=config.encoding,
-            max_tokens=config.max_tokens,
-            overlap_tokens=config.overlap_tokens,
-            limit=embedder.max_tokens,
-            count_limit=embedder.count_tokens,
-        )
         max_bytes = int(obj.settings.ingest.max_file_mb * 1_000_000)
         started = time.perf_counter()
         with store.writing():
             embedder.warm_up()
-            indexer = Indexer(
-                store,
-                embedder,
-                chunker,
-                title_prefix=config.title_prefix,
-                batch_chunks=obj.settings.ingest.batch_chunks,
-            )
+            indexer = factory.indexer(obj.settings, store, embedder)
             latest = None if "-" in paths else _latest_versions(read_sources(paths, max_bytes=max_bytes))
             with _Progress(count_sources(paths)) as progress:
                 report = indexer.ingest(read_sources(paths, max_bytes=max_bytes), progress.update, latest=latest)

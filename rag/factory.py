@@ -6,9 +6,11 @@ settings. Nothing here loads a model: callers warm up what they are about to use
 
 from __future__ import annotations
 
+from rag.chunk import Chunker
 from rag.config import Settings
 from rag.embed import Embedder, load_embedder
 from rag.generate import Generator, load_generator
+from rag.indexer import Indexer
 from rag.judge import LLMJudge, OverlapJudge, SupportJudge
 from rag.llm import LocalLLM
 from rag.pipeline import AskParams, Pipeline
@@ -41,6 +43,19 @@ def store(settings: Settings, embedder: Embedder, *, create: bool = False) -> Lo
         create=config if create else None,
         exact_max=settings.index.exact_max_chunks,
     )
+
+
+def indexer(settings: Settings, store: LocalStore, embedder: Embedder) -> Indexer:
+    """An indexer that chunks the way `store` was built (its manifest, not the settings, decides)."""
+    c = store.config
+    chunker = Chunker(
+        encoding=c.encoding,
+        max_tokens=c.max_tokens,
+        overlap_tokens=c.overlap_tokens,
+        limit=embedder.max_tokens,
+        count_limit=embedder.count_tokens,
+    )
+    return Indexer(store, embedder, chunker, title_prefix=c.title_prefix, batch_chunks=settings.ingest.batch_chunks)
 
 
 def retriever(settings: Settings, store: LocalStore, embedder: Embedder, mode: str | None = None) -> Retriever:

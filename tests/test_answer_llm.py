@@ -17,19 +17,14 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    from rag.chunk import Chunker
-    from rag.indexer import Indexer
     from rag.ingest import read_sources
 
     settings = Settings(index_dir=tmp_path_factory.mktemp("seed") / "index")
     embedder = factory.embedder(settings)
     store = factory.store(settings, embedder, create=True)
-    c = store.config
-    chunker = Chunker(encoding=c.encoding, max_tokens=c.max_tokens, overlap_tokens=c.overlap_tokens,
-                      limit=embedder.max_tokens, count_limit=embedder.count_tokens)  # fmt: skip
     with store.writing():
         embedder.warm_up()
-        Indexer(store, embedder, chunker).ingest(read_sources([str(SEED)]))
+        factory.indexer(settings, store, embedder).ingest(read_sources([str(SEED)]))
     p = factory.pipeline(settings, store, embedder)
     try:
         factory.warm_up(p)
