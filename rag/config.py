@@ -100,6 +100,27 @@ class LLMSettings(BaseModel):
     timeout: float = Field(60.0, gt=0, description="seconds to wait for that server's answer")
 
 
+class ApiSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="address `rag serve` listens on (0.0.0.0 exposes it to the network)")
+    port: int = Field(8000, ge=1, le=65535, description="port `rag serve` listens on")
+    workers: int = Field(1, ge=1, description="server processes; each loads its own models")
+    keys: list[SecretStr] = Field(
+        default_factory=list, description='bearer tokens that may call the API, e.g. \'["k1","k2"]\'; none = open'
+    )
+    admin_keys: list[SecretStr] = Field(
+        default_factory=list, description="bearer tokens that may also add and delete documents; none = any key"
+    )
+    max_body_mb: float = Field(10.0, gt=0, description="larger request bodies are refused (413)")
+    queue_size: int = Field(8, ge=1, description="answers waiting or running at once; more get 503 + Retry-After")
+    retry_after: int = Field(10, ge=1, description="seconds a client is told to wait when the queue is full")
+    cors_origins: list[str] = Field(default_factory=list, description="origins allowed by CORS; none = CORS off")
+    model_name: str = Field("rag-news", description="the model id `/v1/models` lists and chat clients select")
+    sources_footer: bool = Field(
+        False, description='append a "Sources:" list to chat answers, for clients that drop citations'
+    )
+    mcp: bool = Field(True, description="serve MCP (streamable HTTP) at /mcp")
+
+
 class Settings(BaseSettings):
     """All configuration of the `rag` command and the service."""
 
@@ -114,6 +135,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     verify: VerifySettings = VerifySettings()
     llm: LLMSettings = LLMSettings()
+    api: ApiSettings = ApiSettings()
 
     @classmethod
     def settings_customise_sources(

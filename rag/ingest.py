@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
 import re
@@ -926,3 +927,40 @@ def read_sources(paths: Sequence[str | Path], *, max_bytes: int = 10_000_000) ->
                     continue
                 seen.add((result.id, result.content_hash))
             yield result
+
+
+def read_upload(data: bytes, filename: str, *, max_bytes: int = 10_000_000) -> list[Article | IngestProblem]:
+    """Articles from an uploaded file's bytes, read as `read_sources` reads a file with that name.
+
+    Ids come from the article itself (its `id` or URL, else its text), never from the upload's name,
+    so sending the same article twice changes nothing. Problems name the file as `upload:NAME`.
+    """
+    source = f"upload:{Path(filename).name or 'file'}"
+    kind = _kind(Path(filename))
+    if not kind:
+        return [IngestProblem(source, f"unsupported file type (supported: {', '.join(SUPPORTED_SUFFIXES)})")]
+    if not data:
+        return [IngestProblem(source, "empty file")]
+    if kind in (".jsonl", ".jsonl.gz"):
+        items: list[Article | IngestProblem] = []
+        stream = gzip.GzipFile(fileobj=io.BytesIO(data)) if kind == ".jsonl.gz" else io.BytesIO(data)
+        try:
+            for number, raw in _limited_lines(stream, max_bytes):  # type: ignore[arg-type]
+                for item in _jsonl_line(raw, number, Path(source), max_bytes):
+                    items.append(item)
+        except (OSError, EOFError, zlib.error) as e:
+            items.append(IngestProblem(source, "truncated gzip file" if isinstance(e, EOFError) else _os_reason(e)))
+        return items or [IngestProblem(source, "no records (only blank lines)")]
+    if len(data) > max_bytes:
+        return [IngestProblem(source, f"file is {_size(len(data))}, over the {_size(max_bytes)} limit")]
+    try:
+        text = _decode(data)
+        if not text.strip():
+            raise InputError("empty file (only whitespace)")
+        if kind in (".html", ".htm"):
+            return [_html_article(text, source=source, path="")]
+        return [_text_article(text, {}, source=source, path="", markdown=kind == ".md")]
+    except InputError as e:
+        return [IngestProblem(source, str(e))]
+    except RecursionError:
+        return [IngestProblem(source, "too deeply nested to parse")]

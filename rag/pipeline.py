@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
+from typing import Any
 
 from rag.answer import INSUFFICIENT_SUPPORT, NO_RELEVANT_PASSAGES, Answer, abstention, assemble, dropped_sentences
 from rag.errors import InputError, NotFoundError
@@ -21,6 +23,11 @@ from rag.judge import content_words, coverage, entity_issues
 from rag.retrieve import Retriever
 from rag.types import Filters, Passage
 from rag.verify import FRAGMENT_WORDS, Verifier
+
+# Called as the answer takes shape: ("passages", list[Passage]) after retrieval, then ("sentence",
+# CheckedSentence) for each sentence as soon as it is verified (citations index those passages).
+# It may raise (for example when the client that asked has gone) to stop the work early.
+EventHook = Callable[[str, Any], None]
 
 
 @dataclass(frozen=True)
@@ -54,12 +61,17 @@ class Pipeline:
         verifier: Verifier,
         body_of: Callable[[str], str],
         params: AskParams | None = None,
+        *,
+        reading: Callable[[], AbstractContextManager[Any]] = nullcontext,
     ) -> None:
+        """`reading()` is held while passages and their articles are read (a service's index read lock):
+        an answer is assembled from the articles as they were at retrieval, whatever changes meanwhile."""
         self.retriever = retriever
         self.generator = generator
         self.verifier = verifier
         self.body_of = body_of
         self.params = params or AskParams()
+        self.reading = reading
 
     def check_question(self, question: str) -> str:
         """The question, stripped; InputError when it is empty or longer than the limit."""
@@ -74,8 +86,9 @@ class Pipeline:
             )
         return question
 
-    def ask(self, question: str, filters: Filters = Filters()) -> Answer:
+    def ask(self, question: str, filters: Filters = Filters(), on_event: EventHook | None = None) -> Answer:
         question = self.check_question(question)
+        emit = on_event or (lambda kind, payload: None)
         started = time.perf_counter()
         timings: dict[str, float] = {}
         usage: dict[str, object] = {"generator": self.generator.name}
@@ -88,11 +101,14 @@ class Pipeline:
             return replace(answer_or_reason, timings=rounded, usage=usage)
 
         t = time.perf_counter()
-        passages = self.retriever.search(question, self.params.passages, filters)
+        with self.reading():
+            passages = self.retriever.search(question, self.params.passages, filters)
+            if not passages and self.retriever.store.counts()["chunks"] == 0:
+                raise NotFoundError("the index holds no articles yet: add some with `rag ingest PATH...`")
+            bodies = {p.article_id: self.body_of(p.article_id) for p in passages}
         timings["retrieve"] = time.perf_counter() - t
         usage["passages"] = len(passages)
-        if not passages and self.retriever.store.counts()["chunks"] == 0:
-            raise NotFoundError("the index holds no articles yet: add some with `rag ingest PATH...`")
+        emit("passages", passages)
         relevant = [p for p in passages if self._relevant(question, p)]
         if not relevant:
             best = max((p.dense_score or 0.0 for p in passages), default=0.0)
@@ -113,8 +129,8 @@ class Pipeline:
                 usage[key] = int(draft.stats[key])
 
         t = time.perf_counter()
-        verification = self.verifier.verify(question, passages, draft)
-        sentences, sources, lost = assemble(verification.sentences, passages, self.body_of)
+        verification = self.verifier.verify(question, passages, draft, lambda c: emit("sentence", c))
+        sentences, sources, lost = assemble(verification.sentences, passages, bodies.__getitem__)
         timings["verify"] = time.perf_counter() - t
         usage["judge_calls"] = verification.judge_calls
         dropped = dropped_sentences(verification.dropped) + lost

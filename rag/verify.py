@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from rag.chunk import split_sentences
@@ -196,7 +196,14 @@ class Verifier:
         self._calls = 0
         self._question = ""
 
-    def verify(self, question: str, passages: Sequence[Passage], draft: Draft | str) -> Verification:
+    def verify(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        draft: Draft | str,
+        on_sentence: Callable[[CheckedSentence], None] | None = None,
+    ) -> Verification:
+        """Check every sentence of `draft`; `on_sentence` is called with each one kept, as soon as it is."""
         started = time.perf_counter()
         text = draft.text if isinstance(draft, Draft) else draft
         run = copy.copy(self)  # per-call state lives on a copy, so one Verifier serves many threads
@@ -210,6 +217,8 @@ class Verifier:
             checked = run._check(question, passages, sentence)
             if checked.ok or not self.strict:
                 kept.append(checked)
+                if on_sentence is not None:
+                    on_sentence(checked)
             else:
                 dropped.append(checked)
         declined = not claims
