@@ -447,3 +447,97 @@ def info(obj: CliContext, as_json: bool) -> None:
     if stats["top_outlets"]:
         click.echo("outlets      " + ", ".join(f"{k} ({v})" for k, v in stats["top_outlets"].items()))
     click.echo(f"updated      {stats['updated_at']}")
+
+
+@main.command("eval")
+@click.argument("sets", nargs=-1)
+@click.option("--limit", type=click.IntRange(0), default=0, help="A seeded sample of N questions per set (0: all).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sample.")
+@click.option("--url", default=None, help="Ask a running service (http://host:port) instead of in process.")
+@click.option(
+    "--data", type=click.Path(path_type=Path), default=Path("../shared/datasets"), show_default=True,
+    help="Folder of the public datasets (read in place, never copied).",
+)  # fmt: skip
+@click.option(
+    "--generator", type=click.Choice(["local", "extractive", "openai"]),
+    help="Who drafts the answers [default: answer.generator].",
+)  # fmt: skip
+@click.option(
+    "--scorer", type=click.Choice(["llm", "overlap"]), default="overlap", show_default=True,
+    help="Faithfulness scorer: model-free overlap plus checks, or the local LLM (True/False prompt; threshold not yet tuned) plus checks.",
+)  # fmt: skip
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Scorer threshold [default: its own].")
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=Path("evals/results"), show_default=True,
+    help="Where the JSON, the HTML report and the per-question cache go.",
+)  # fmt: skip
+@click.option(
+    "--index", "index", type=click.Path(path_type=Path), default=None, help="Use this existing index (one set)."
+)
+@click.option(
+    "--cache-dir", type=click.Path(path_type=Path), default=None,
+    help="Where per-set indexes are built and reused [default: ~/.cache/rag/eval, or $RAG_EVAL_CACHE].",
+)  # fmt: skip
+@click.option(
+    "--judge-limit", type=click.IntRange(0), default=None,
+    help="Pairs per judge set [default: 40 with llm, all with overlap].",
+)  # fmt: skip
+@click.option("--fresh", is_flag=True, help="Ignore cached per-question results and ask everything again.")
+@click.pass_obj
+def eval_command(
+    obj: CliContext,
+    sets: tuple[str, ...],
+    limit: int,
+    seed: int,
+    url: str | None,
+    data: Path,
+    generator: str | None,
+    scorer: str,
+    threshold: float | None,
+    out: Path,
+    index: Path | None,
+    cache_dir: Path | None,
+    judge_limit: int | None,
+    fresh: bool,
+) -> None:
+    """Run evaluation SETS (seed, realtimeqa, realtimeqa_nota, squad, rgb, judge; default: seed).
+
+    Prints a summary table and writes a JSON file and an HTML report to --out. An interrupted run,
+    started again with the same options, resumes: answered questions are cached. For --url the
+    service must already hold the set's corpus; $RAG_EVAL_API_KEY is sent as its bearer token.
+    """
+    import os
+
+    from evals.suite import report
+    from evals.suite.runner import DEFAULT_CACHE_DIR, EvalError, RunConfig, run
+
+    config = RunConfig(
+        sets=list(sets) or ["seed"],
+        data=data,
+        out=out,
+        limit=limit or None,
+        seed=seed,
+        url=url,
+        generator=generator,
+        scorer=scorer,
+        scorer_threshold=threshold,
+        cache_dir=cache_dir or DEFAULT_CACHE_DIR,
+        index=index,
+        fresh=fresh,
+        judge_limit=judge_limit,
+        api_key=os.environ.get("RAG_EVAL_API_KEY", ""),
+    )
+    try:
+        with _errors():
+            results = run(config, obj.settings, echo=lambda msg: click.echo(msg, err=True))
+    except EvalError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo("Interrupted: answered questions are cached; run the same command again to resume.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    name = f"eval-{'-'.join(config.sets)}-{stamp}"
+    report.write_json(results, out / f"{name}.json")
+    report.write_html(results, out / f"{name}.html")
+    click.echo(report.summary_text(results))
+    click.echo(f"\nresults: {out / f'{name}.json'}\nreport:  {out / f'{name}.html'}")

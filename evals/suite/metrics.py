@@ -1,0 +1,247 @@
+"""Every metric of the evaluation suite, defined exactly. The README explains each in one line.
+
+Answers
+- `contains_gold`: the normalised answer contains a normalised gold alias as whole words (lower case,
+  citation markers and punctuation removed, spaces collapsed); an abstention never contains one.
+- `squad_em` / `squad_f1`: the official SQuAD 2.0 script's exact match and token F1 (lower case,
+  punctuation and the articles a/an/the removed), maximised over the gold answers; an unanswerable
+  question's only gold answer is "" and an abstention predicts "". Citation markers are removed first.
+
+Retrieval (only questions with gold evidence)
+- `hits_at(rank, k)`: 1 when the first gold passage is ranked within the top k, else 0.
+- `reciprocal_rank(rank, k)`: 1/rank when the first gold passage is within the top k, else 0 (MRR@k
+  is its mean).
+
+Faithfulness (ALCE, Gao et al. 2023; only answered questions)
+- citation recall of an answer: the share of its sentences that the concatenation of their cited
+  passages supports (a sentence without citations counts as unsupported);
+- citation precision of an answer: the share of its citations that are relevant: a citation is
+  irrelevant when its sentence is not supported by all its citations together, or when it alone does
+  not support the sentence AND the sentence is still supported without it;
+- fully supported: 1 when every sentence of the answer is supported by its citations;
+- quote exactness: the share of sources whose quote equals `body[start:end]` of the article.
+
+Abstention (abstaining = `answerable: false`)
+- precision: abstentions on unanswerable questions / all abstentions;
+- recall: abstentions on unanswerable questions / unanswerable questions; F1 their harmonic mean;
+- false-abstention rate: abstentions on answerable questions / answerable questions.
+
+Judge quality (human-labelled supported / not supported pairs; "supported" when score >= threshold)
+- balanced accuracy: the mean of the recall on supported and on not-supported pairs;
+- not-supported recall: the share of not-supported pairs judged not supported.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import re
+import string
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+_MARKERS = re.compile(r"\[\d+(?:\s*[,\-–]\s*\d+)*\]")
+_PUNCT = re.compile(r"[^\w\s]")
+_ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
+_SQUAD_PUNCT = set(string.punctuation)
+
+
+def strip_markers(text: str) -> str:
+    """`text` without citation markers such as "[1]" or "[1, 2]", spaces collapsed."""
+    return " ".join(_MARKERS.sub(" ", text).split())
+
+
+# ---------------------------------------------------------------- answers
+
+
+def normalise(text: str) -> str:
+    """Lower case, curly quotes straightened, citation markers and punctuation removed, spaces collapsed."""
+    text = _MARKERS.sub(" ", text.lower().replace("’", "'").replace("‘", "'"))
+    return " ".join(_PUNCT.sub(" ", text).split())
+
+
+def contains_gold(answer: str, golds: Iterable[str]) -> bool:
+    """The normalised answer contains a normalised gold alias as whole words."""
+    text = f" {normalise(answer)} "
+    return any(f" {g} " in text for g in (normalise(x) for x in golds) if g)
+
+
+def squad_normalise(text: str) -> str:
+    """The official SQuAD `normalize_answer`: lower case, no punctuation, no articles, single spaces."""
+    text = "".join(ch for ch in text.lower() if ch not in _SQUAD_PUNCT)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def _squad_tokens(text: str) -> list[str]:
+    return squad_normalise(text).split() if text else []
+
+
+def squad_em(prediction: str, golds: Sequence[str]) -> float:
+    """Official exact match, the best over `golds` (an empty `golds` means the gold answer is "")."""
+    golds = [g for g in golds if squad_normalise(g)] or [""]
+    return max(float(squad_normalise(strip_markers(prediction)) == squad_normalise(g)) for g in golds)
+
+
+def squad_f1(prediction: str, golds: Sequence[str]) -> float:
+    """Official token F1, the best over `golds` (an empty `golds` means the gold answer is "")."""
+    golds = [g for g in golds if squad_normalise(g)] or [""]
+    pred = _squad_tokens(strip_markers(prediction))
+    return max(_f1(pred, _squad_tokens(g)) for g in golds)
+
+
+def _f1(pred: list[str], gold: list[str]) -> float:
+    if not pred or not gold:
+        return float(pred == gold)  # both empty: 1; one empty: 0
+    common = collections.Counter(pred) & collections.Counter(gold)
+    same = sum(common.values())
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(pred), same / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
+# ---------------------------------------------------------------- retrieval
+
+
+def first_gold_rank(gold: Sequence[bool]) -> int | None:
+    """The 1-based rank of the first gold passage in a ranked list of gold flags, or None."""
+    return next((i + 1 for i, g in enumerate(gold) if g), None)
+
+
+def hits_at(rank: int | None, k: int) -> float:
+    return float(rank is not None and rank <= k)
+
+
+def reciprocal_rank(rank: int | None, k: int = 10) -> float:
+    return 1.0 / rank if rank is not None and rank <= k else 0.0
+
+
+# ---------------------------------------------------------------- abstention
+
+
+def abstention_scores(abstained: Sequence[bool], unanswerable: Sequence[bool]) -> dict[str, float | None]:
+    """Precision, recall and F1 of abstaining on unanswerable questions, and the false-abstention rate.
+
+    A value is None when its denominator is zero (no abstentions, no unanswerable or no answerable items).
+    """
+    pairs = list(zip(abstained, unanswerable, strict=True))
+    tp = sum(a and u for a, u in pairs)
+    n_abstained = sum(a for a, _ in pairs)
+    n_unanswerable = sum(u for _, u in pairs)
+    n_answerable = len(pairs) - n_unanswerable
+    precision = tp / n_abstained if n_abstained else None
+    recall = tp / n_unanswerable if n_unanswerable else None
+    f1 = None
+    if precision is not None and recall is not None:
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    false_rate = sum(a and not u for a, u in pairs) / n_answerable if n_answerable else None
+    return {"precision": precision, "recall": recall, "f1": f1, "false_abstention": false_rate}
+
+
+# ---------------------------------------------------------------- faithfulness
+
+# (claim, evidence) -> (supported, score, reasons)
+SupportFn = Callable[[str, str], tuple[bool, float, tuple[str, ...]]]
+
+
+@dataclass(frozen=True)
+class SentenceCitations:
+    """One answer sentence (citation markers removed) and the texts of the passages it cites."""
+
+    text: str
+    cited: tuple[str, ...]
+
+
+def citation_scores(sentences: Sequence[SentenceCitations], support: SupportFn) -> dict[str, object]:
+    """ALCE citation recall and precision of one answer, and per-sentence verdicts.
+
+    Joint evidence is the cited passages joined by blank lines. For precision, a citation counts as
+    relevant when the sentence is jointly supported and either the citation alone supports it, or
+    the sentence is no longer supported without it (a lone citation of a supported sentence is
+    relevant); every citation of a sentence that is not jointly supported is irrelevant.
+    """
+    memo: dict[tuple[str, str], tuple[bool, float, tuple[str, ...]]] = {}
+
+    def ask(claim: str, evidence: str) -> tuple[bool, float, tuple[str, ...]]:
+        if (claim, evidence) not in memo:
+            memo[(claim, evidence)] = support(claim, evidence)
+        return memo[(claim, evidence)]
+
+    verdicts = []
+    supported_sentences = relevant = citations = 0
+    for s in sentences:
+        cited = list(s.cited)
+        if not cited:
+            verdicts.append({"text": s.text, "supported": False, "score": 0.0, "reasons": ["no citation"],
+                             "citations": []})  # fmt: skip
+            continue
+        joint, score, reasons = ask(s.text, "\n\n".join(cited))
+        per_citation = []
+        for i, passage in enumerate(cited):
+            if not joint:
+                ok = False
+            elif len(cited) == 1:
+                ok = True
+            else:
+                alone = ask(s.text, passage)[0]
+                rest = "\n\n".join(p for j, p in enumerate(cited) if j != i)
+                ok = alone or not ask(s.text, rest)[0]
+            per_citation.append(ok)
+        supported_sentences += joint
+        relevant += sum(per_citation)
+        citations += len(cited)
+        verdicts.append({"text": s.text, "supported": joint, "score": round(score, 4), "reasons": list(reasons),
+                         "citations": per_citation})  # fmt: skip
+    n = len(sentences)
+    return {
+        "recall": supported_sentences / n if n else None,
+        "precision": relevant / citations if citations else None,
+        "fully_supported": float(n > 0 and supported_sentences == n) if n else None,
+        "sentences": verdicts,
+        "judge_calls": len(memo),
+    }
+
+
+def quote_exact(quote: str, start: int, end: int, body: str | None) -> bool | None:
+    """The quote is `body[start:end]` exactly (None when the article is unknown)."""
+    if body is None:
+        return None
+    return 0 <= start <= end <= len(body) and bool(quote) and body[start:end] == quote
+
+
+# ---------------------------------------------------------------- judge quality
+
+
+def at_threshold(scores: Sequence[float], labels: Sequence[bool], threshold: float) -> dict[str, float | None]:
+    """Balanced accuracy, not-supported recall and supported recall when `score >= threshold` is supported."""
+    pred = [s >= threshold for s in scores]
+    pos = [p for p, y in zip(pred, labels, strict=True) if y]
+    neg = [not p for p, y in zip(pred, labels, strict=True) if not y]
+    sup = sum(pos) / len(pos) if pos else None
+    uns = sum(neg) / len(neg) if neg else None
+    bal = (sup + uns) / 2 if sup is not None and uns is not None else None
+    return {"threshold": threshold, "balanced_accuracy": bal, "not_supported_recall": uns, "supported_recall": sup}
+
+
+def tune_threshold(scores: Sequence[float], labels: Sequence[bool]) -> float:
+    """The threshold maximising balanced accuracy (midway between neighbouring scores; ties: nearest 0.5)."""
+    values = sorted(set(scores))
+    candidates = [0.0] + [(a + b) / 2 for a, b in itertools.pairwise(values)] + [1.0 + 1e-9]
+    return max(candidates, key=lambda t: (at_threshold(scores, labels, t)["balanced_accuracy"] or 0.0, -abs(t - 0.5)))
+
+
+# ---------------------------------------------------------------- aggregation helpers
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """The nearest-rank percentile (p in 0..100); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def mean(values: Iterable[float | None]) -> float | None:
+    """The mean of the values that are not None; None when there are none."""
+    xs = [float(v) for v in values if v is not None]
+    return sum(xs) / len(xs) if xs else None
