@@ -2,6 +2,12 @@
 
     python -m evals.judge_eval [--sets wice factcheckgpt summedits_scitldr] [--limit 40] [--seed 0]
                                [--tune-on wice] [--judge llm|fake] [--out results.json] [--cache F.jsonl]
+                               [--prompt support-v1|support-v2] [--evidence full|window|sentences]
+
+`--prompt` picks the model's prompt (`rag.judge.PROMPTS`); `--evidence window` judges against the
+sentences that cover the claim best, as the answer path does, and `--evidence sentences` judges each
+sentence of the claim against its own window (the lowest P(Yes) counts). `evals.judge_classifier` combines
+the cached scores with model-free features.
 
 Per set a seeded sample, balanced between supported and not supported (`--limit` pairs, half each where
 the set has enough), is scored once per pair; scores go to a JSONL cache keyed by judge, prompt and
@@ -26,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.judge_sets import DEFAULT_DIR, FILES, LOADERS, Pair, load_set
-from rag.judge import PROMPT_VERSION, LLMJudge, coverage, deterministic_issues
+from rag.judge import PROMPT_VERSION, PROMPTS, LLMJudge, coverage, deterministic_issues
 from rag.llm import MODEL_NAME, LocalLLM
 
 DEFAULT_SETS = ("wice", "factcheckgpt", "summedits_scitldr")
@@ -38,11 +44,14 @@ def sample(pairs: Sequence[Pair], limit: int | None, seed: int) -> list[Pair]:
     """Up to `limit` pairs, half supported and half not where possible, in a seeded random choice."""
     if limit is None or limit >= len(pairs):
         return list(pairs)
-    rng = random.Random(seed)
     pos = [p for p in pairs if p.supported]
     neg = [p for p in pairs if not p.supported]
+    # Each class is shuffled on its own and cut: a larger `limit` extends a smaller one's sample, so
+    # cached scores stay useful when a run is widened.
+    random.Random(seed).shuffle(pos)
+    random.Random(seed + 1).shuffle(neg)
     n_pos = min(len(pos), max(limit // 2, limit - len(neg)))
-    chosen = rng.sample(pos, n_pos) + rng.sample(neg, min(len(neg), limit - n_pos))
+    chosen = pos[:n_pos] + neg[: min(len(neg), limit - n_pos)]
     # Pairs sharing a passage run back to back so the model reuses that passage's KV cache.
     return sorted(chosen, key=lambda p: (p.evidence, p.claim))
 
@@ -105,14 +114,28 @@ class Cache:
         return self.rows[key]
 
 
-def make_scorer(kind: str, threads: int | None) -> tuple[str, Scorer]:
-    """A judge id (the cache key's first part) and a function scoring one pair with the model alone."""
+def make_scorer(
+    kind: str, threads: int | None, prompt: str = PROMPT_VERSION, evidence: str = "full"
+) -> tuple[str, Scorer]:
+    """A judge id (the cache key's first part) and a function scoring one pair with the model alone.
+
+    `evidence="window"` judges against the passage sentences that cover the claim best (what the answer
+    path does, `rag.verify.evidence_window`) instead of the whole evidence.
+    """
+    from rag.verify import evidence_window
+
+    def view(pair: Pair) -> str:
+        return evidence_window(pair.claim, pair.evidence) if evidence == "window" else pair.evidence
+
     if kind == "fake":
-        return "fake", lambda p: {"p": coverage(p.claim, p.evidence), "seconds": 0.0}
+        return "fake", lambda p: {"p": coverage(p.claim, view(p)), "seconds": 0.0}
     judge = LLMJudge(LocalLLM(n_threads=threads), checks=False)
 
+    if evidence == "sentences":
+        return f"llm:{MODEL_NAME}:{prompt}:sentences", _per_sentence_scorer(judge, prompt)
+
     def score(pair: Pair) -> dict[str, float]:
-        p = judge.probability(pair.claim, pair.evidence)
+        p = judge.probability(pair.claim, view(pair), prompt=prompt)
         stats = judge.llm.last_stats
         return {
             "p": p,
@@ -121,7 +144,32 @@ def make_scorer(kind: str, threads: int | None) -> tuple[str, Scorer]:
             "evaluated_tokens": stats["evaluated_tokens"],
         }
 
-    return f"llm:{MODEL_NAME}:{PROMPT_VERSION}", score
+    return f"llm:{MODEL_NAME}:{prompt}" + (":window" if evidence == "window" else ""), score
+
+
+def _per_sentence_scorer(judge: LLMJudge, prompt: str) -> Scorer:
+    """Each sentence of the claim against its own best-covering window; the lowest P(Yes) counts."""
+    from rag.judge import claim_parts
+    from rag.verify import evidence_window
+
+    def score(pair: Pair) -> dict[str, float]:
+        ps, seconds, prompt_tokens, evaluated = [], 0.0, 0, 0
+        for part in claim_parts(pair.claim):
+            ps.append(judge.probability(part, evidence_window(part, pair.evidence), prompt=prompt))
+            stats = judge.llm.last_stats
+            seconds += stats["seconds"]
+            prompt_tokens += stats["prompt_tokens"]
+            evaluated += stats["evaluated_tokens"]
+        return {
+            "p": min(ps),
+            "p_mean": sum(ps) / len(ps),
+            "parts": len(ps),
+            "seconds": seconds,
+            "prompt_tokens": prompt_tokens,
+            "evaluated_tokens": evaluated,
+        }
+
+    return score
 
 
 def evaluate_set(pairs: list[Pair], rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -207,6 +255,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DIR)
     ap.add_argument("--max-evidence-words", type=int, default=450, help="skip longer evidence (0: no limit)")
     ap.add_argument("--threads", type=int, default=None, help="model threads (default: all usable cores)")
+    ap.add_argument("--prompt", choices=list(PROMPTS), default=PROMPT_VERSION, help="the model's prompt")
+    ap.add_argument(
+        "--evidence",
+        choices=["full", "window", "sentences"],
+        default="full",
+        help="judge against the whole evidence, the best-covering sentences (as the answer path does), or "
+        "each sentence of the claim against its own best-covering sentences (the lowest score counts)",
+    )
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
@@ -217,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not (args.data / FILES[name]).exists():
             ap.error(f"missing dataset file {args.data / FILES[name]}")
 
-    judge_id, score = make_scorer(args.judge, args.threads)
+    judge_id, score = make_scorer(args.judge, args.threads, args.prompt, args.evidence)
     cache = Cache(args.cache)
     results: dict[str, Any] = {}
     for name in args.sets:

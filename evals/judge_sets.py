@@ -99,3 +99,31 @@ def _short(pairs: list[Pair], max_words: int | None) -> list[Pair]:
     if max_words is None:
         return pairs
     return [p for p in pairs if len(p.evidence.split()) <= max_words]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print a set as JSON lines {"id", "passage", "claim", "supported"} for `rag judge` (which echoes "id"):
+
+    python -m evals.judge_sets wice --limit 40 | rag judge --judge calibrated
+    """
+    import argparse
+    import sys
+
+    from evals.judge_eval import sample
+
+    ap = argparse.ArgumentParser(description=main.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("set", choices=list(LOADERS))
+    ap.add_argument("--limit", type=int, default=0, help="a balanced seeded sample of N pairs (0: all)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-evidence-words", type=int, default=450, help="skip longer evidence (0: no limit)")
+    ap.add_argument("--data", type=Path, default=DEFAULT_DIR)
+    args = ap.parse_args(argv)
+    pairs = sample(load_set(args.set, args.data, args.max_evidence_words or None), args.limit or None, args.seed)
+    for i, p in enumerate(pairs, 1):
+        row = {"id": f"{args.set}:{i}", "passage": p.evidence, "claim": p.claim, "supported": p.supported}
+        sys.stdout.write(json.dumps(row) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

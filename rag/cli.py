@@ -419,6 +419,95 @@ def delete(obj: CliContext, refs: tuple[str, ...]) -> None:
         sys.exit(EXIT_PROBLEMS)
 
 
+@main.command("judge")
+@click.argument("source", default="-", required=False)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Support score at or above which a claim is supported (default: the configured one).",
+)
+@click.option(
+    "--judge",
+    "kind",
+    type=click.Choice(["llm", "calibrated", "overlap"]),
+    default=None,
+    help="llm (checks, then the local model's P(yes)), calibrated (checks, then a trained classifier over the "
+    "model and word features), or overlap (checks and word overlap, no model); default: the configured judge.",
+)
+@click.pass_obj
+def judge_command(obj: CliContext, source: str, threshold: float | None, kind: str | None) -> None:
+    """Judge claims against passages: JSON lines {"passage", "claim"[, "question", "id"]} from SOURCE (- or
+    none: standard input), one JSON line out per line in: {"line", "support", "verdict", "reasons"}.
+
+    "passage" may be a list of passages (judged together). A line that cannot be read gives
+    {"line", "error"} and the exit status 1; the other lines are still judged.
+    """
+    from rag import factory
+    from rag.errors import InputError
+
+    def parse(n: int, line: str) -> tuple[str, str, str, Any]:
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise InputError(f"line {n}: not JSON ({exc.msg})") from None
+        if not isinstance(row, dict):
+            raise InputError(f"line {n}: expected a JSON object")
+        passage, claim, question = row.get("passage"), row.get("claim"), row.get("question", "")
+        if isinstance(passage, list) and all(isinstance(p, str) for p in passage):
+            passage = "\n\n".join(p.strip() for p in passage)
+        for field, value in (("passage", passage), ("claim", claim)):
+            if not isinstance(value, str) or not value.strip():
+                raise InputError(f"line {n}: {field!r} must be a non-empty string")
+        if not isinstance(question, str):
+            raise InputError(f"line {n}: 'question' must be a string")
+        return claim, passage, question, row.get("id")
+
+    try:
+        stream = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {source}: {exc.strerror}") from None
+    judge, errors, done, started = None, 0, 0, time.perf_counter()
+    with _errors(), stream:
+        try:
+            for n, line in enumerate(stream, 1):
+                if not line.strip():
+                    continue
+                try:
+                    claim, passage, question, row_id = parse(n, line)
+                except InputError as exc:
+                    errors += 1
+                    click.echo(json.dumps({"line": n, "error": str(exc)}))
+                    continue
+                if judge is None:  # built on first use: input with no valid line loads no model
+                    judge = factory.judge(obj.settings, kind=kind, threshold=threshold)
+                    if hasattr(judge, "warm_up"):
+                        judge.warm_up()
+                verdict = judge.judge(claim, passage, question=question)
+                out = {"line": n} | ({"id": row_id} if row_id is not None else {})
+                out |= {
+                    "support": round(verdict.score, 4),
+                    "verdict": "supported" if verdict.supported else "unsupported",
+                    "reasons": list(verdict.reasons),
+                }
+                click.echo(json.dumps(out, ensure_ascii=False))
+                sys.stdout.flush()
+                done += 1
+                if done % 25 == 0:
+                    click.echo(f"judged {done} claims in {time.perf_counter() - started:.0f} s", err=True)
+        except UnicodeDecodeError:
+            raise click.ClickException(f"{source}: not UTF-8 text") from None
+        except KeyboardInterrupt:
+            click.echo(f"interrupted after {done} claims", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+    if done >= 25:
+        seconds = time.perf_counter() - started
+        click.echo(f"judged {done} claims in {seconds:.1f} s ({seconds / done:.2f} s each)", err=True)
+    if errors:
+        click.echo(f"error: {errors} line{'s' * (errors != 1)} could not be read", err=True)
+        sys.exit(EXIT_PROBLEMS)
+
+
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
@@ -464,7 +553,7 @@ def info(obj: CliContext, as_json: bool) -> None:
 )  # fmt: skip
 @click.option(
     "--scorer", type=click.Choice(["llm", "overlap"]), default="overlap", show_default=True,
-    help="Faithfulness scorer: model-free overlap plus checks, or the local LLM (True/False prompt; threshold not yet tuned) plus checks.",
+    help="Faithfulness scorer: model-free overlap plus checks, or the local LLM (True/False; threshold untuned).",
 )  # fmt: skip
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Scorer threshold [default: its own].")
 @click.option(

@@ -11,7 +11,7 @@ from rag.config import Settings
 from rag.embed import Embedder, load_embedder
 from rag.generate import Generator, load_generator
 from rag.indexer import Indexer
-from rag.judge import LLMJudge, OverlapJudge, SupportJudge
+from rag.judge import LLMJudge, OverlapJudge, SupportJudge, default_calibration
 from rag.llm import LocalLLM
 from rag.pipeline import AskParams, Pipeline
 from rag.retrieve import RetrievalParams, Retriever
@@ -92,10 +92,24 @@ def generator(settings: Settings, llm: LocalLLM | None = None, name: str | None 
     return load_generator(name)
 
 
-def judge(settings: Settings, llm: LocalLLM | None = None) -> SupportJudge:
-    if settings.verify.judge == "overlap":
-        return OverlapJudge()
-    return LLMJudge(llm or local_llm(settings), threshold=settings.verify.threshold)
+def judge(
+    settings: Settings, llm: LocalLLM | None = None, *, kind: str | None = None, threshold: float | None = None
+) -> SupportJudge:
+    """The configured support judge; `kind` and `threshold` override the settings.
+
+    Kinds: "llm" (deterministic checks, then the model's P(Yes) against `settings.verify.threshold`),
+    "calibrated" (checks, then a trained classifier over the model's P(Yes) on the best-covering
+    sentences and model-free features, against the threshold it was tuned with), "overlap" (checks and
+    word coverage, no model; the threshold is the coverage it needs).
+    """
+    kind = kind or settings.verify.judge
+    if kind == "overlap":
+        return OverlapJudge() if threshold is None else OverlapJudge(min_overlap=threshold)
+    if kind == "calibrated":
+        return LLMJudge(llm or local_llm(settings), threshold=threshold, calibration=default_calibration())
+    if kind != "llm":
+        raise ValueError(f"unknown judge {kind!r}; known: llm, calibrated, overlap")
+    return LLMJudge(llm or local_llm(settings), threshold=settings.verify.threshold if threshold is None else threshold)
 
 
 def pipeline(

@@ -5,14 +5,23 @@ flipped negation) and cost nothing, so they run first; a claim they flag is unsu
 the model. Otherwise the local LLM's probability of answering "Yes" to "Does the passage support the
 claim?" decides against a threshold, which is tuned on human-labelled data (`evals/judge_eval.py`).
 Judge against the short cited passage, not a whole article: the model is slower and worse on long text.
+
+A calibrated variant (`LLMJudge(calibration=default_calibration())`, `rag judge --judge calibrated`) keeps
+the checks, asks the model about the passage sentences that cover the claim best only, and combines its
+P(Yes) with model-free features (`support_features`) in a logistic regression trained and thresholded on
+half of the labelled sets (`evals/judge_classifier.py`, constants in `rag/judge_calibration.py`).
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
 
 from rag.llm import LocalLLM
 
@@ -166,12 +175,13 @@ def _words(text: str, keep_case: bool = False) -> list[str]:
     return words if keep_case else [w.lower() for w in words]
 
 
-def _numbers(text: str) -> set[float]:
-    """Every value a number in `text` may denote: 3.5 million gives 3.5 and 3,500,000."""
+def _numbers(text: str, bases: bool = True) -> set[float]:
+    """Every value a number in `text` may denote: 3.5 million gives 3.5 (unless not `bases`) and 3,500,000."""
     values: set[float] = set()
     for m in _NUMBER.finditer(text):
         base = float(m[1].replace(",", "") + (m[2] or ""))
-        values.add(base)
+        if bases or not m[3]:
+            values.add(base)
         if m[3]:
             values.add(base * _SCALES[m[3].lower()])
     return values
@@ -181,12 +191,15 @@ def _number_issues(claim: str, evidence: str, ev_words: list[str]) -> list[str]:
     """Figures in the claim the passage lacks. Spelled-out numbers in the passage count ("3" matches
     "three"), but the claim's are not checked: "two terms" is often backed by "a second term".
     """
-    ev_values = _numbers(evidence) | {float(_NUMBER_WORDS[w]) for w in ev_words if w in _NUMBER_WORDS}
+    words = {float(_NUMBER_WORDS[w]) for w in ev_words if w in _NUMBER_WORDS}
+    ev_values = _numbers(evidence) | words
+    # A scaled figure ("12 billion") must match a value, not the bare count of another scale ("12 million").
+    ev_exact = _numbers(evidence, bases=False) | words
     issues = []
     for m in _NUMBER.finditer(claim):
         base = float(m[1].replace(",", "") + (m[2] or ""))
-        candidates = {base, base * _SCALES[m[3].lower()]} if m[3] else {base}
-        if not any(_close(c, v) for c in candidates for v in ev_values):
+        candidates, pool = ({base * _SCALES[m[3].lower()]}, ev_exact) if m[3] else ({base}, ev_values)
+        if not any(_close(c, v) for c in candidates for v in pool):
             issues.append(f"number {m[0].strip()} not in passage")
     return issues
 
@@ -373,6 +386,38 @@ def _best_sentence(claim_words: list[str], sentences: list[list[str]]) -> list[s
     return best if len(wanted & set(best)) * 2 >= len(wanted) else None
 
 
+# ---------------------------------------------------------------- features for the calibrated judge
+
+ISSUE_KINDS = ("number", "month", "day", "name", "negation")  # how deterministic issues begin
+
+
+def support_features(claim: str, evidence: str) -> dict[str, float]:
+    """Model-free evidence about support, the inputs (with the model's P(Yes)) of the calibrated judge.
+
+    Counts of deterministic issues by kind, the claim's word coverage and content-bigram coverage,
+    and sizes. Deterministic and cheap (a few milliseconds).
+    """
+    issues = deterministic_issues(claim, evidence)
+    kinds = ["negation" if i.startswith(("claim says", "passage says")) else i.split(" ", 1)[0] for i in issues]
+    feats = {f"issues_{k}": float(kinds.count(k)) for k in ISSUE_KINDS}
+    words = content_words(claim)
+    ev_words = content_words(evidence)
+    ev = set(ev_words)
+    found = [in_words(w, ev) for w in words]
+    bigrams = list(itertools.pairwise(words))
+    ev_bigrams = set(itertools.pairwise(ev_words))
+    feats |= {
+        "coverage": sum(found) / len(found) if found else 0.0,
+        "missing_words": float(len(found) - sum(found)),
+        "bigram_coverage": sum(b in ev_bigrams for b in bigrams) / len(bigrams) if bigrams else 0.0,
+        # a multi-sentence claim is only as supported as its worst-covered sentence
+        "min_part_coverage": min(coverage(part, evidence) for part in claim_parts(claim)),
+        "claim_words": float(len(words)),
+        "log_evidence_words": math.log1p(len(ev_words)),
+    }
+    return feats
+
+
 # ---------------------------------------------------------------- judges
 
 
@@ -399,37 +444,136 @@ class OverlapJudge(SupportJudge):
         return Judgement(False, overlap, (f"word overlap {overlap:.2f} < {self.min_overlap}",))
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """A logistic regression over `support_features` and the model's logit P(Yes) under one or more prompts.
+
+    Trained by `evals/judge_classifier.py` on labelled data and shipped as constants
+    (`rag/judge_calibration.py`); applied here with numpy. `threshold` was fixed on the training data.
+    """
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+    prompts: dict[str, str]  # feature name -> prompt (a key of PROMPTS) whose logit P(Yes) it is
+    window: bool = True  # the model reads the best-covering sentences, not the whole evidence
+    split: bool = False  # each sentence of the claim is judged on its own; the lowest P(Yes) counts
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Calibration:
+        n = len(d["features"])
+        if not all(len(d[k]) == n for k in ("mean", "scale", "coef")):
+            raise ValueError("calibration: features, mean, scale and coef differ in length")
+        return cls(
+            tuple(d["features"]),
+            tuple(d["mean"]),
+            tuple(d["scale"]),
+            tuple(d["coef"]),
+            float(d["intercept"]),
+            float(d["threshold"]),
+            dict(d.get("prompts", {})),
+            bool(d.get("window", True)),
+            bool(d.get("split", False)),
+        )
+
+    def probability(self, values: dict[str, float]) -> float:
+        x = np.array([values[f] for f in self.features], dtype=float)
+        z = (x - np.array(self.mean)) / np.array(self.scale)
+        return float(1.0 / (1.0 + np.exp(-(z @ np.array(self.coef) + self.intercept))))
+
+
+def default_calibration() -> Calibration:
+    """The calibration shipped with the package (see `rag/judge_calibration.py` for how it was trained)."""
+    from rag.judge_calibration import CALIBRATION
+
+    return Calibration.from_dict(CALIBRATION)
+
+
+def claim_parts(claim: str) -> list[str]:
+    """The sentences of a claim (a multi-sentence claim is supported only if each of them is)."""
+    from rag.chunk import split_sentences
+
+    parts = [claim[a:b].strip() for a, b in split_sentences(claim)]
+    return [p for p in parts if len(content_words(p)) >= 2] or [claim]
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
 class LLMJudge(SupportJudge):
     """Deterministic checks, then the local LLM's P(Yes) to "Does the passage support the claim?".
 
-    With `checks=False` only the model decides (for measuring what the checks add).
+    With `checks=False` only the model decides (for measuring what the checks add). With a
+    `calibration`, the score is instead a small trained classifier's probability of support from the
+    model's P(Yes) and model-free features (`support_features`), and `threshold` (default: the one the
+    calibration was tuned with) applies to that probability.
     """
 
     def __init__(
-        self, llm: LocalLLM | None = None, threshold: float = DEFAULT_THRESHOLD, *, checks: bool = True
+        self,
+        llm: LocalLLM | None = None,
+        threshold: float | None = None,
+        *,
+        checks: bool = True,
+        calibration: Calibration | None = None,
     ) -> None:
+        if threshold is None:
+            threshold = calibration.threshold if calibration is not None else DEFAULT_THRESHOLD
         if not 0 <= threshold <= 1:
             raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
         self.llm = llm or LocalLLM()
         self.threshold = threshold
         self.checks = checks
+        self.calibration = calibration
 
     def warm_up(self) -> None:
         self.llm.warm_up()
 
-    def probability(self, claim: str, evidence: str) -> float:
-        """The model's P(Yes) that `evidence` supports `claim`, ignoring the deterministic checks."""
-        return self.llm.yes_probability(SYSTEM_PROMPT, user_prompt(claim, evidence))
+    def probability(self, claim: str, evidence: str, prompt: str = PROMPT_VERSION) -> float:
+        """The model's P(Yes) that `evidence` supports `claim` under `prompt` (a key of `PROMPTS`),
+        ignoring the deterministic checks."""
+        system, user = PROMPTS[prompt]
+        return self.llm.yes_probability(system, user(claim, evidence))
 
     def judge(self, claim: str, evidence: str, question: str = "") -> Judgement:
         if self.checks:
             issues = deterministic_issues(claim, evidence)
             if issues:  # near-certain already: the model's time is better spent elsewhere
                 return Judgement(False, 0.0, tuple(issues))
+        if self.calibration is not None:
+            return self._calibrated(self.calibration, claim, evidence, question)
         p = self.probability(framed(claim, question), evidence)
         if p >= self.threshold:
             return Judgement(True, p, ())
-        return Judgement(False, p, (f"llm p(yes)={p:.2f} < {self.threshold}",))
+        return Judgement(False, p, (f"llm p(yes)={p:.2f} < {self.threshold}", *_missing_words(claim, evidence)))
+
+    def _calibrated(self, cal: Calibration, claim: str, evidence: str, question: str) -> Judgement:
+        from rag.verify import evidence_window  # here: rag.verify imports this module
+
+        parts = claim_parts(claim) if cal.split and not question else [claim]
+        ps = {
+            name: min(
+                self.probability(
+                    framed(part, question), evidence_window(part, evidence) if cal.window else evidence, prompt
+                )
+                for part in parts
+            )
+            for name, prompt in cal.prompts.items()
+        }
+        values = support_features(claim, evidence)
+        values |= {name: logit(p) for name, p in ps.items()}
+        score = cal.probability(values)
+        if score >= self.threshold:
+            return Judgement(True, score, ())
+        model = ", ".join(f"p(yes)={p:.2f}" for p in ps.values())
+        return Judgement(
+            False, score, (f"support {score:.2f} < {self.threshold:.2f} ({model})", *_missing_words(claim, evidence))
+        )
 
     def judge_many(self, pairs: Iterable[tuple[str, str]]) -> list[Judgement]:
         """Like `judge` for each pair, run grouped by evidence so the model reuses each passage's prefix."""
@@ -437,6 +581,51 @@ class LLMJudge(SupportJudge):
         order = sorted(range(len(items)), key=lambda i: (items[i][1], i))
         out: dict[int, Judgement] = {i: self.judge(*items[i]) for i in order}
         return [out[i] for i in range(len(items))]
+
+
+def _missing_words(claim: str, evidence: str, most: int = 6) -> tuple[str, ...]:
+    """A reason naming the claim's content words the evidence lacks, if any."""
+    ev = set(content_words(evidence))
+    missing = list(dict.fromkeys(w for w in content_words(claim) if not in_words(w, ev)))
+    if not missing:
+        return ()
+    more = f" and {len(missing) - most} more" if len(missing) > most else ""
+    return (f"not in passage: {', '.join(missing[:most])}{more}",)
+
+
+# A second prompt, measured against the first with evals/judge_eval.py (`--prompt support-v2`): the claim
+# comes first, the model is asked whether every detail is stated, and four worked examples sit in the
+# system prompt (its KV cache is reused across calls, so they cost time only on the first call).
+SYSTEM_PROMPT_V2 = (
+    "You check whether a passage states every detail of a claim. A claim is supported only if each of its "
+    "names, numbers, dates, places, and actions (who did what, and whether it happened or not) is stated "
+    "in the passage or follows directly from it. A claim that says more than the passage, changes a "
+    "detail, or is about something else is not supported. Answer with one word: Yes or No.\n\n"
+    "Examples:\n"
+    "Claim: The mayor opened the bridge in May.\nPassage: Mayor Ann Lee opened the new bridge on May 3.\n"
+    "Answer: Yes\n"
+    "Claim: The mayor opened the bridge in June.\nPassage: Mayor Ann Lee opened the new bridge on May 3.\n"
+    "Answer: No\n"
+    "Claim: The mayor opened the bridge, which cost $40 million.\n"
+    "Passage: Mayor Ann Lee opened the new bridge on May 3.\nAnswer: No\n"
+    "Claim: Ann Lee's deputy opened the bridge.\nPassage: Mayor Ann Lee opened the new bridge on May 3.\n"
+    "Answer: No"
+)
+
+
+def user_prompt_v2(claim: str, evidence: str) -> str:
+    """The second prompt's question: the claim first, then the passage, then "is every detail stated?"."""
+    claim = " ".join(_CITATION.sub(" ", claim).split())
+    return (
+        f"Claim: {claim}\n\nPassage:\n{evidence.strip()}\n\n"
+        "Is every detail of the claim stated in the passage? Answer Yes or No."
+    )
+
+
+PROMPTS: dict[str, tuple[str, Callable[[str, str], str]]] = {
+    "support-v1": (SYSTEM_PROMPT, lambda c, e: user_prompt(c, e)),
+    "support-v2": (SYSTEM_PROMPT_V2, user_prompt_v2),
+}
 
 
 def framed(claim: str, question: str) -> str:

@@ -108,7 +108,8 @@ def test_llm_judge_applies_the_threshold_and_keeps_input_order() -> None:
     judge = LLMJudge(Scripted(), threshold=0.8)  # type: ignore[arg-type]
     out = judge.judge_many([("Crosetto spoke on Tuesday.", "B Tuesday"), ("Crosetto spoke.", "A")])
     assert [j.supported for j in out] == [True, False]
-    assert out[1].reasons == ("llm p(yes)=0.50 < 0.8",)
+    # the model's score, then the claim's content words that the passage lacks
+    assert out[1].reasons == ("llm p(yes)=0.50 < 0.8", "not in passage: crosetto, spoke")
 
 
 def test_user_prompt_drops_citation_markers_and_puts_the_passage_first() -> None:
