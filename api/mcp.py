@@ -25,6 +25,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
+from api.answering import passage_dict
 from rag import __version__
 from rag.errors import RagError
 from rag.types import Filters, Passage
@@ -219,21 +220,7 @@ def _filters(after: str, before: str, outlets: list[str]) -> Filters:
 
 
 def _passage(n: int, p: Passage) -> PassageOut:
-    return PassageOut(
-        n=n,
-        article_id=p.article_id,
-        chunk_id=p.chunk_id,
-        title=p.title,
-        author=p.byline,
-        published_at=p.published_at,
-        url=p.url,
-        outlet=p.outlet,
-        path=p.source,
-        text=p.text,
-        start=p.start,
-        end=p.end,
-        score=p.score,
-    )
+    return PassageOut(**passage_dict(n, p), path=p.source, score=p.score)
 
 
 def _meta(*parts: str) -> str:

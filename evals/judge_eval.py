@@ -24,14 +24,13 @@ import argparse
 import hashlib
 import itertools
 import json
-import random
 import statistics
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from evals.judge_sets import DEFAULT_DIR, FILES, LOADERS, Pair, load_set
+from evals.judge_sets import DEFAULT_DIR, FILES, LOADERS, Pair, balanced_choice, load_set
 from rag.judge import PROMPT_VERSION, PROMPTS, LLMJudge, coverage, deterministic_issues
 from rag.llm import MODEL_NAME, LocalLLM
 
@@ -41,18 +40,9 @@ Scorer = Callable[[Pair], dict[str, float]]
 
 
 def sample(pairs: Sequence[Pair], limit: int | None, seed: int) -> list[Pair]:
-    """Up to `limit` pairs, half supported and half not where possible, in a seeded random choice."""
-    if limit is None or limit >= len(pairs):
-        return list(pairs)
-    pos = [p for p in pairs if p.supported]
-    neg = [p for p in pairs if not p.supported]
-    # Each class is shuffled on its own and cut: a larger `limit` extends a smaller one's sample, so
-    # cached scores stay useful when a run is widened.
-    random.Random(seed).shuffle(pos)
-    random.Random(seed + 1).shuffle(neg)
-    n_pos = min(len(pos), max(limit // 2, limit - len(neg)))
-    chosen = pos[:n_pos] + neg[: min(len(neg), limit - n_pos)]
-    # Pairs sharing a passage run back to back so the model reuses that passage's KV cache.
+    """`balanced_choice` of the pairs, ordered so that pairs sharing a passage run back to back (the
+    model then reuses that passage's KV cache)."""
+    chosen = balanced_choice(list(pairs), limit, seed)
     return sorted(chosen, key=lambda p: (p.evidence, p.claim))
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,22 @@ def load_set(name: str, folder: Path = DEFAULT_DIR, max_evidence_words: int | No
     except KeyError:
         raise ValueError(f"unknown judge set {name!r}; known: {', '.join(LOADERS)}") from None
     return loader(folder, max_evidence_words=max_evidence_words)
+
+
+def balanced_choice(pairs: list[Pair], limit: int | None, seed: int) -> list[Pair]:
+    """Up to `limit` pairs, half supported and half not where possible, in a seeded random choice.
+
+    Each class is shuffled on its own and cut, so a larger `limit` extends a smaller one's choice (cached
+    scores stay useful when a run is widened). Without a limit, all pairs.
+    """
+    if limit is None or limit >= len(pairs):
+        return list(pairs)
+    pos = [p for p in pairs if p.supported]
+    neg = [p for p in pairs if not p.supported]
+    random.Random(seed).shuffle(pos)
+    random.Random(seed + 1).shuffle(neg)
+    n_pos = min(len(pos), max(limit // 2, limit - len(neg)))
+    return pos[:n_pos] + neg[: min(len(neg), limit - n_pos)]
 
 
 def _jsonl(path: Path) -> Iterator[dict[str, Any]]:

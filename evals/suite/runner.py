@@ -342,11 +342,7 @@ def score_item(
     text = answer.get("answer", "")
     answered = bool(answer.get("answerable"))
     row: dict[str, Any] = {
-        "set": item.set,
-        "id": item.id,
-        "kind": item.kind,
-        "question": item.question,
-        "gold": list(item.answers),
+        **_item_fields(item),
         "false_answers": list(item.false_answers),
         "meta": item.meta,
         "answer": text,
@@ -517,7 +513,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def run_judge_sets(config: RunConfig, scorer: Scorer, cache: ResultCache, echo: Echo) -> dict[str, Any]:
     """The faithfulness scorer on the human-labelled sets: scores cached per pair; the threshold that
     maximises balanced accuracy on the first set (WiCE), reported on every set with 0.5."""
-    from evals.judge_sets import FILES, load_set
+    from evals.judge_sets import FILES, balanced_choice, load_set
 
     folder = config.data / "judge"
     limit = config.judge_limit if config.judge_limit is not None else (40 if scorer.name == "llm" else None)
@@ -528,7 +524,7 @@ def run_judge_sets(config: RunConfig, scorer: Scorer, cache: ResultCache, echo: 
             echo(f"judge: skipping {name}: no file {folder / FILES[name]}")
             continue
         pairs = load_set(name, folder, max_evidence_words=450)
-        chosen = _balanced(pairs, limit, config.seed)
+        chosen = balanced_choice(pairs, limit or None, config.seed)
         scores = []
         with _progress(f"judge {name}", len(chosen)) as advance:
             for p in chosen:
@@ -562,20 +558,6 @@ def run_judge_sets(config: RunConfig, scorer: Scorer, cache: ResultCache, echo: 
         "threshold": _r(tuned, 4),
         "sets": results,
     }
-
-
-def _balanced(pairs: list[Any], limit: int | None, seed: int) -> list[Any]:
-    """Up to `limit` pairs, half supported and half not where possible (seeded); all without a limit."""
-    import random
-
-    if not limit or limit >= len(pairs):
-        return list(pairs)
-    pos = [p for p in pairs if p.supported]
-    neg = [p for p in pairs if not p.supported]
-    random.Random(seed).shuffle(pos)
-    random.Random(seed + 1).shuffle(neg)
-    n_pos = min(len(pos), max(limit // 2, limit - len(neg)))
-    return pos[:n_pos] + neg[: min(len(neg), limit - n_pos)]
 
 
 # ---------------------------------------------------------------- progress
@@ -725,14 +707,15 @@ def ask_and_score(item: Item, asker: Any, scorer: Scorer, bodies: dict[str, str]
     return row
 
 
+def _item_fields(item: Item) -> dict[str, Any]:
+    """What every row says about its question, first."""
+    return {"set": item.set, "id": item.id, "kind": item.kind, "question": item.question, "gold": list(item.answers)}
+
+
 def error_row(item: Item, error: BaseException) -> dict[str, Any]:
     """The row of a question that could not be asked (not cached: it is retried next run)."""
     row: dict[str, Any] = {
-        "set": item.set,
-        "id": item.id,
-        "kind": item.kind,
-        "question": item.question,
-        "gold": list(item.answers),
+        **_item_fields(item),
         "answer": "",
         "answerable": False,
         "sentences": [],
