@@ -76,13 +76,23 @@ class AnswerSettings(BaseModel):
     )
     max_question_chars: int = Field(1000, ge=1, description="longer questions are refused")
     max_tokens: int = Field(256, ge=1, description="longest draft the generator may write, in its tokens")
+    fallback: str = Field(
+        "extractive",
+        pattern="^(extractive|none)$",
+        description="when no drafted sentence that answers survives verification: extractive (quote the passage "
+        "sentence that best answers, guided by the draft) or none (abstain)",
+    )
 
 
 class VerifySettings(BaseModel):
     mode: str = Field(
         "strict", pattern="^(strict|lenient)$", description="strict drops unsupported sentences; lenient marks them"
     )
-    judge: str = Field("llm", pattern="^(llm|overlap)$", description="llm (the local LLM and checks) or overlap")
+    judge: str = Field(
+        "llm",
+        pattern="^(llm|calibrated|overlap)$",
+        description="llm (checks, then the local LLM's P(yes)), calibrated (a classifier over it) or overlap",
+    )
     threshold: float = Field(DEFAULT_THRESHOLD, ge=0, le=1, description="P(yes) at which the LLM judge says supported")
     recite_candidates: int = Field(
         2, ge=0, description="other passages tried for a sentence whose citations fail, best first"

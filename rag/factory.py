@@ -10,6 +10,7 @@ from rag.chunk import Chunker
 from rag.config import Settings
 from rag.embed import Embedder, load_embedder
 from rag.generate import Generator, load_generator
+from rag.generators.extractive import ExtractiveGenerator
 from rag.indexer import Indexer
 from rag.judge import LLMJudge, OverlapJudge, SupportJudge, default_calibration
 from rag.llm import LocalLLM
@@ -117,7 +118,7 @@ def pipeline(
 ) -> Pipeline:
     """The whole answer path. One local LLM serves both the generator and the judge."""
     name = generator_name or settings.answer.generator
-    needs_llm = name == "local" or settings.verify.judge == "llm"
+    needs_llm = name == "local" or settings.verify.judge in ("llm", "calibrated")
     llm = local_llm(settings) if needs_llm else None
     a, v = settings.answer, settings.verify
     return Pipeline(
@@ -132,6 +133,7 @@ def pipeline(
             max_question_chars=a.max_question_chars,
             premise_check=a.premise_check,
         ),
+        fallback=ExtractiveGenerator().generate if a.fallback == "extractive" and name != "extractive" else None,
     )
 
 

@@ -6,6 +6,11 @@ Abstentions are decided here, from evidence rather than from the prompt alone:
 - `insufficient_support` when the question names a person, place, figure or date that no retrieved
   passage mentions (it presupposes what the articles do not say), when the generator declines, or
   when no drafted sentence survives verification.
+
+When the generator drafted an answer but none of its sentences that address the question survives
+verification (a small model's garbled or unsupported wording), the optional `fallback` (the extractive
+generator) is asked for the passage sentence that best answers, with the failed draft as a hint; its
+quote goes through the same verification. A generator that declined is not overruled.
 """
 
 from __future__ import annotations
@@ -14,11 +19,19 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
-from rag.answer import INSUFFICIENT_SUPPORT, NO_RELEVANT_PASSAGES, Answer, abstention, assemble, dropped_sentences
+from rag.answer import (
+    INSUFFICIENT_SUPPORT,
+    NO_RELEVANT_PASSAGES,
+    Answer,
+    Sentence,
+    abstention,
+    assemble,
+    dropped_sentences,
+)
 from rag.errors import InputError, NotFoundError
-from rag.generate import Generator
+from rag.generate import Draft, Generator
 from rag.judge import content_words, coverage, entity_issues
 from rag.retrieve import Retriever
 from rag.types import Filters, Passage
@@ -28,6 +41,10 @@ from rag.verify import FRAGMENT_WORDS, Verifier
 # CheckedSentence) for each sentence as soon as it is verified (citations index those passages).
 # It may raise (for example when the client that asked has gone) to stop the work early.
 EventHook = Callable[[str, Any], None]
+
+
+class Fallback(Protocol):
+    def __call__(self, question: str, passages: Sequence[Passage], hint: str) -> Draft: ...
 
 
 @dataclass(frozen=True)
@@ -63,15 +80,18 @@ class Pipeline:
         params: AskParams | None = None,
         *,
         reading: Callable[[], AbstractContextManager[Any]] = nullcontext,
+        fallback: Fallback | None = None,
     ) -> None:
         """`reading()` is held while passages and their articles are read (a service's index read lock):
-        an answer is assembled from the articles as they were at retrieval, whatever changes meanwhile."""
+        an answer is assembled from the articles as they were at retrieval, whatever changes meanwhile.
+        `fallback(question, passages, hint=draft)` drafts again when no answering sentence survives."""
         self.retriever = retriever
         self.generator = generator
         self.verifier = verifier
         self.body_of = body_of
         self.params = params or AskParams()
         self.reading = reading
+        self.fallback = fallback
 
     def check_question(self, question: str) -> str:
         """The question, stripped; InputError when it is empty or longer than the limit."""
@@ -137,12 +157,21 @@ class Pipeline:
         if verification.declined:
             usage["notes"] = ["the generator found no answer in the passages"]
             return done(INSUFFICIENT_SUPPORT, dropped=dropped)
-        if not any(s.verdict != "unsupported" for s in sentences):
-            usage["notes"] = ["no drafted sentence is supported by the passages"]
-            return done(INSUFFICIENT_SUPPORT, dropped=sentences + dropped)
-        if dropped and not any(_addresses(question, s.text) for s in sentences if s.verdict != "unsupported"):
-            # What survived is true but beside the point: the sentences that answered were dropped.
-            usage["notes"] = ["the sentences that answered the question failed verification"]
+        failure = _failure(question, sentences, dropped)
+        if failure and self.fallback is not None:
+            t = time.perf_counter()
+            quote = self.fallback(question, passages, hint=draft.text)
+            checked = self.verifier.verify(question, passages, quote, lambda c: emit("sentence", c))
+            kept, kept_sources, kept_lost = assemble(checked.sentences, passages, bodies.__getitem__)
+            timings["fallback"] = time.perf_counter() - t
+            usage["fallback_draft"] = quote.text
+            if not checked.declined and not _failure(question, kept, kept_lost):
+                usage["notes"] = [f"{failure}: answered with the passage sentence that best answers instead"]
+                text = " ".join(s.text for s in kept)
+                answer = Answer(question, text, True, None, kept, kept_sources, dropped=sentences + dropped)
+                return done(answer)
+        if failure:
+            usage["notes"] = [failure]
             return done(INSUFFICIENT_SUPPORT, dropped=sentences + dropped)
         text = " ".join(s.text for s in sentences)
         return done(Answer(question, text, True, None, sentences, sources, dropped=dropped))
@@ -152,6 +181,17 @@ class Pipeline:
         if passage.dense_score is not None and passage.dense_score >= p.min_similarity:
             return True
         return coverage(question, f"{passage.title}\n{passage.text}") >= p.min_coverage
+
+
+def _failure(question: str, sentences: Sequence[Sentence], dropped: Sequence[Sentence]) -> str | None:
+    """Why these verified sentences cannot be the answer, or None when they can."""
+    supported = [s for s in sentences if s.verdict != "unsupported"]
+    if not supported:
+        return "no drafted sentence is supported by the passages"
+    if dropped and not any(_addresses(question, s.text) for s in supported):
+        # What survived is true but beside the point: the sentences that answered were dropped.
+        return "the sentences that answered the question failed verification"
+    return None
 
 
 def _addresses(question: str, sentence: str) -> bool:

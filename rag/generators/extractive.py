@@ -5,6 +5,11 @@ it contains (close inflections count) and whether it holds the kind of thing the
 name for "who", a figure for "how many", a date for "when"), and returns the best one verbatim, in
 quotation marks, with its citation. Below `min_coverage` it declines. Its sentences are verbatim, so
 they pass verification by construction; what it cannot do is paraphrase or combine facts.
+
+It is also the answer path's fallback: when every sentence another generator drafted fails verification,
+the pipeline asks it for the quote instead, passing that draft as a `hint`. Among the sentences that
+clear the same coverage bar, one holding the draft's own answer words (those not in the question) ranks
+higher, so the model's pick of which fact answers is kept and the user reads the article's words.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Sequence
 
 from rag.chunk import split_sentences
 from rag.generate import NOT_STATED, Draft
-from rag.judge import content_words, coverage
+from rag.judge import content_words, coverage, in_words
 from rag.types import Passage
 
 _NUMBER = re.compile(r"\d")
@@ -44,21 +49,36 @@ class ExtractiveGenerator:
     def warm_up(self) -> None:
         pass
 
-    def generate(self, question: str, passages: Sequence[Passage]) -> Draft:
+    def generate(self, question: str, passages: Sequence[Passage], hint: str = "") -> Draft:
+        """The best sentence; `hint` (a draft that failed verification) favours sentences holding its answer."""
         started = time.perf_counter()
+        answer_words = [w for w in content_words(hint) if not in_words(w, set(content_words(question)))]
         scored = []
         for n, passage in enumerate(passages, 1):
             for s, e in split_sentences(passage.text):
                 sentence = " ".join(passage.text[s:e].split())
                 cov = coverage(question, sentence)
-                # Rank: coverage, then the kind of answer asked for, then retrieval rank, then position.
-                scored.append((cov, _answer_type_bonus(question, sentence), -n, -s, n, sentence))
+                held = _share_held(answer_words, sentence)
+                # Rank: coverage (plus half the share of the hint's answer words held), then the kind of
+                # answer asked for, then retrieval rank, then position. Only coverage decides eligibility.
+                rank = cov + 0.5 * held
+                scored.append((rank, _answer_type_bonus(question, sentence), -n, -s, cov, n, sentence))
         scored.sort(reverse=True)
-        chosen = [item for item in scored if item[0] >= self.min_coverage and len(item[5].split()) >= 3]
+        chosen = [
+            (n, sentence) for *_, cov, n, sentence in scored if cov >= self.min_coverage and len(sentence.split()) >= 3
+        ]
         if not chosen:
             return Draft(NOT_STATED, {"seconds": time.perf_counter() - started})
-        lines = [f'"{sentence}" [{n}]' for *_, n, sentence in chosen[: self.max_sentences]]
+        lines = [f'"{sentence}" [{n}]' for n, sentence in chosen[: self.max_sentences]]
         return Draft("\n".join(lines), {"seconds": time.perf_counter() - started})
+
+
+def _share_held(words: Sequence[str], sentence: str) -> float:
+    """The share of `words` that `sentence` holds (close inflections count); 0 when there are none."""
+    if not words:
+        return 0.0
+    held = set(content_words(sentence))
+    return sum(in_words(w, held) for w in words) / len(words)
 
 
 def _answer_type_bonus(question: str, sentence: str) -> int:
