@@ -196,3 +196,84 @@ def test_an_answer_whose_answering_sentence_was_dropped_abstains(indexed: LocalS
     answer = make(indexed, embedder, Scripted(draft)).ask(q)
     assert (answer.answerable, answer.abstain_reason) == (False, INSUFFICIENT_SUPPORT)
     assert "ambassador" in answer.dropped[-1].text or "ambassador" in answer.dropped[0].text
+
+
+class Recording:
+    """The extractive fallback, recording each call's hint."""
+
+    def __init__(self) -> None:
+        self.hints: list[str] = []
+
+    def __call__(self, question: str, passages: Sequence[Passage], hint: str) -> Draft:
+        self.hints.append(hint)
+        return ExtractiveGenerator().generate(question, passages, hint=hint)
+
+
+def with_fallback(store: LocalStore, embedder, generator, fallback) -> Pipeline:
+    pipeline = make(store, embedder, generator)
+    pipeline.fallback = fallback
+    return pipeline
+
+
+def test_a_draft_that_fails_verification_falls_back_to_the_quote_that_answers(indexed: LocalStore, embedder) -> None:
+    q = "In which city did Tajani meet European counterparts?"
+    n = cite(q, indexed, embedder, "Kyiv")
+    fallback = Recording()
+    draft = f"Tajani met them in Brussels [{n}]."
+    answer = with_fallback(indexed, embedder, Scripted(draft), fallback).ask(q)
+    assert fallback.hints == [draft]
+    assert answer.answerable and answer.abstain_reason is None
+    assert answer.answer == '"Foreign Minister Antonio Tajani joined European counterparts in Kyiv." [1]'
+    assert [s.verdict for s in answer.sentences] == ["supported"] and answer.sentences[0].citations == (1,)
+    source = answer.sources[0]
+    assert indexed.get_article(source.article_id).body[source.start : source.end] == source.quote
+    assert "Kyiv" in source.quote
+    assert [s.text for s in answer.dropped] == ["Tajani met them in Brussels."]  # shown with -v, never as the answer
+    assert "passage sentence that best answers" in answer.usage["notes"][0]
+    assert "fallback" in answer.timings
+
+
+def test_no_fallback_when_the_generator_declines_or_the_quote_does_not_answer(indexed: LocalStore, embedder) -> None:
+    fallback = Recording()
+    declined = with_fallback(indexed, embedder, Scripted("NOT STATED"), fallback).ask("Who confirmed the refusal?")
+    assert declined.abstain_reason == INSUFFICIENT_SUPPORT and fallback.hints == []  # a decline is not overruled
+    # A false premise: the draft fails, and no sentence holds enough of the question to be quoted instead.
+    q = "Why did Tajani resign from the government?"
+    n = cite(q, indexed, embedder, "Tajani")
+    answer = with_fallback(indexed, embedder, Scripted(f"Tajani resigned over the vote [{n}]."), fallback).ask(q)
+    assert fallback.hints == [f"Tajani resigned over the vote [{n}]."]
+    assert (answer.answerable, answer.abstain_reason) == (False, INSUFFICIENT_SUPPORT)
+    assert not answer.sources and answer.dropped
+
+
+def test_a_hint_favours_the_sentence_holding_the_drafted_answer() -> None:
+    def passage(i: int, text: str) -> Passage:
+        return Passage(chunk_id=f"p{i}:0", article_id=f"p{i}", text=text, start=0, end=len(text), score=1.0)
+
+    passages = [
+        passage(1, "The minister met his counterparts to discuss the budget."),
+        passage(2, "The minister met his counterparts in Kyiv on Monday."),
+    ]
+    q = "Where did the minister meet his counterparts?"
+    assert ExtractiveGenerator().generate(q, passages).text.endswith("[1]")
+    hinted = ExtractiveGenerator().generate(q, passages, hint="Kyiv [2]").text
+    assert hinted == '"The minister met his counterparts in Kyiv on Monday." [2]'
+    # The hint only ranks: a sentence that misses the question's words is never chosen for it.
+    assert ExtractiveGenerator().generate("Who won the cup final?", passages, hint="budget").text == "NOT STATED"
+
+
+def test_the_fallback_is_configured_for_drafting_generators_only(indexed: LocalStore, embedder) -> None:
+    from rag import factory
+    from rag.config import Settings
+
+    def built(generator: str, fallback: str) -> Pipeline:
+        s = Settings(
+            answer={"generator": generator, "fallback": fallback},
+            verify={"judge": "overlap"},
+            llm={"base_url": "http://127.0.0.1:9/v1", "model": "m"},  # never called: nothing is asked here
+        )
+        return factory.pipeline(s, indexed, embedder)
+
+    assert built("openai", "extractive").fallback is not None
+    assert built("openai", "none").fallback is None
+    assert built("extractive", "extractive").fallback is None  # it would only repeat itself
