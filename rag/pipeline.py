@@ -188,8 +188,11 @@ def _failure(question: str, sentences: Sequence[Sentence], dropped: Sequence[Sen
     supported = [s for s in sentences if s.verdict != "unsupported"]
     if not supported:
         return "no drafted sentence is supported by the passages"
-    if dropped and not any(_addresses(question, s.text) for s in supported):
-        # What survived is true but beside the point: the sentences that answered were dropped.
+    if dropped and (
+        not any(_addresses(question, s.text) for s in supported)
+        or max(coverage(question, s.text) for s in dropped) > max(coverage(question, s.text) for s in supported)
+    ):
+        # What survived is true but beside the point: the sentence that took up the question was dropped.
         return "the sentences that answered the question failed verification"
     return None
 

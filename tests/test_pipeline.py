@@ -277,3 +277,19 @@ def test_the_fallback_is_configured_for_drafting_generators_only(indexed: LocalS
     assert built("openai", "extractive").fallback is not None
     assert built("openai", "none").fallback is None
     assert built("extractive", "extractive").fallback is None  # it would only repeat itself
+
+
+def test_a_true_sentence_is_not_the_answer_when_the_one_taking_up_the_question_was_dropped(
+    indexed: LocalStore, embedder
+) -> None:
+    q = "What did the ambassador say about the refusal?"
+    n = cite(q, indexed, embedder, "Crosetto")
+    # The second sentence is true and shares "refusal" with the question, but the first one, which took
+    # up what was asked (the ambassador), failed: what is left must not pass for the answer.
+    draft = f"The ambassador said the refusal was illegal [{n}]. Guido Crosetto confirmed the refusal [{n}]."
+    answer = make(indexed, embedder, Scripted(draft)).ask(q)
+    assert (answer.answerable, answer.abstain_reason) == (False, INSUFFICIENT_SUPPORT)
+    assert answer.usage["notes"] == ["the sentences that answered the question failed verification"]
+    # With the ambassador sentence gone from the draft, the same true sentence is an answer.
+    kept = make(indexed, embedder, Scripted(f"Guido Crosetto confirmed the refusal [{n}].")).ask(q)
+    assert kept.answerable and kept.answer == "Guido Crosetto confirmed the refusal [1]."
