@@ -182,3 +182,37 @@ def test_rag_serve_starts_answers_and_stops(tmp_path: Path) -> None:
     (tmp_path / "index" / "manifest.json").write_text("{broken")
     bad = subprocess.run([*rag, "serve", "--port", str(port)], env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "Traceback" not in bad.stderr and "manifest" in bad.stderr
+
+
+def test_eval_against_the_service_matches_the_same_eval_in_process(tmp_path: Path) -> None:
+    """`rag eval --url` asks a running service; with the same models and corpus it must score exactly what
+    the in-process run scores, question by question."""
+    import json
+
+    from click.testing import CliRunner
+
+    from rag.cli import main
+
+    env = {"RAG_EMBED__MODEL": "fake-hash", "RAG_VERIFY__JUDGE": "overlap", "RAG_ANSWER__GENERATOR": "extractive"}
+    service = make_service(tmp_path / "served")  # the seed article, fake embedder, extractive, overlap judge
+    rows = {}
+    try:
+        with Server(service) as s:
+            for mode, extra in (("url", ["--url", s.url]), ("local", [])):
+                out = tmp_path / mode
+                cache = ["--cache-dir", str(tmp_path / "cache")]
+                args = ["eval", "seed", "--limit", "12", "--out", str(out), *cache, *extra]
+                result = CliRunner().invoke(main, args, env=env)
+                assert result.exit_code == 0, result.output
+                (path,) = out.glob("eval-seed-*.json")
+                report = json.loads(path.read_text())
+                rows[mode] = {r["id"]: r for r in report["sets"]["seed"]["rows"]}
+    finally:
+        service.close()
+    assert len(rows["url"]) == 12 and rows["url"].keys() == rows["local"].keys()
+    assert sum(r["answerable"] for r in rows["url"].values()) >= 6  # answers, not only abstentions, compared
+    for qid, remote in rows["url"].items():
+        local = rows["local"][qid]
+        assert remote.get("error") is None, remote
+        assert (remote["answer"], remote["answerable"]) == (local["answer"], local["answerable"]), qid
+        assert [c["quote"] for c in remote["sources"]] == [c["quote"] for c in local["sources"]], qid
