@@ -163,7 +163,9 @@ class LocalLLM:
 
     Consecutive calls whose prompts share a prefix (the same system prompt, the same passage) reuse the
     model's KV cache for that prefix, so only the new tail is processed. `last_stats` describes the
-    latest call: prompt tokens, how many were reused from the cache, tokens evaluated, seconds.
+    latest call: prompt tokens, how many were reused from the cache, tokens evaluated, seconds; for
+    `complete`, also `prompt_seconds` (prompt processing, from llama.cpp's counters) and `decode_seconds`
+    (the rest) where llama.cpp reports them.
     One model context serves one call at a time: concurrent callers wait on a lock.
     """
 
@@ -235,6 +237,7 @@ class LocalLLM:
         with self._lock:
             reused = self._cached_prefix(tokens)
             start = time.perf_counter()
+            prompt_ms = _prompt_eval_ms(self._llama)
             out = self._llama.create_completion(
                 tokens,
                 max_tokens=max_tokens,
@@ -244,14 +247,21 @@ class LocalLLM:
                 stop=[*(stop or []), "<|im_end|>", "<|endoftext|>"],
                 seed=self.seed,
             )
+            seconds = time.perf_counter() - start
+            after_ms = _prompt_eval_ms(self._llama)
         usage = out.get("usage", {})
         self.last_stats = {
             "prompt_tokens": len(tokens),
             "reused_tokens": reused,
             "evaluated_tokens": len(tokens) - reused,
             "completion_tokens": usage.get("completion_tokens", 0),
-            "seconds": time.perf_counter() - start,
+            "seconds": seconds,
         }
+        if prompt_ms is not None and after_ms is not None:
+            # Prompt processing as llama.cpp times it; decoding is the rest of the call (sampling included).
+            prompt_seconds = min(seconds, max(0.0, after_ms - prompt_ms) / 1000)
+            self.last_stats["prompt_seconds"] = prompt_seconds
+            self.last_stats["decode_seconds"] = seconds - prompt_seconds
         return out["choices"][0]["text"].strip()
 
     def yes_probability(self, system: str, user: str) -> float:
@@ -311,6 +321,16 @@ class LocalLLM:
         # A view on llama.cpp's buffer for the last evaluated token (the only row computed without logits_all).
         ptr = self._llama._ctx.get_logits_ith(-1)
         return np.ctypeslib.as_array(ptr, shape=(self._llama.n_vocab(),))
+
+
+def _prompt_eval_ms(llama: Any) -> float | None:
+    """llama.cpp's running total of prompt-processing milliseconds for this context; None where unavailable."""
+    try:
+        import llama_cpp
+
+        return float(llama_cpp.llama_perf_context(llama._ctx.ctx).t_p_eval_ms)
+    except Exception:  # an older llama-cpp-python, or a stand-in model in tests
+        return None
 
 
 def _single_tokens(llama: Any, spellings: Sequence[str]) -> list[int]:

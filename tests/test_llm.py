@@ -168,3 +168,10 @@ def test_real_model_completes_greedily(real_llm: LocalLLM) -> None:
     assert "Paris" in first
     assert real_llm.complete(messages, max_tokens=5) == first
     assert real_llm.last_stats["completion_tokens"] <= 5
+    stats = real_llm.last_stats  # prompt processing and decoding split from llama.cpp's counters
+    assert 0 <= stats["prompt_seconds"] <= stats["seconds"]
+    assert stats["prompt_seconds"] + stats["decode_seconds"] == pytest.approx(stats["seconds"])
+
+
+def test_prompt_timing_is_left_out_where_llama_cpp_cannot_report_it() -> None:
+    assert llm._prompt_eval_ms(object()) is None
