@@ -1,13 +1,16 @@
-"""Flat versus HNSW vector search at several collection sizes, to justify `exact_max_chunks` and efSearch.
+"""Flat versus HNSW versus IVF vector search at several collection sizes, to justify `exact_max_chunks` and efSearch.
 
     python -m evals.bench_vectors [--sizes 1000 10000 100000 300000] [--queries 200] [--store /tmp/rtqa]
-                                  [--out results.json] [--threads 0 1] [--include-slow]
+                                  [--out results.json] [--threads 0 1] [--include-slow] [--no-ivf] [--nprobe 1 4 16]
 
 Measures what the product runs: `rag.vectors.VectorIndex` with its default HNSW settings (M=32,
 efConstruction=80, efSearch=96), vectors added in batches of 8192 as `LocalStore` rebuilds them, one
 query at a time with k=10 as the service searches. For each size and kind: build time, save time and
 bytes of the saved file, single-query latency p50/p95, and recall@10 of HNSW against flat's exact top 10;
-for HNSW also recall and p50 at efSearch 32/64/96/128.
+for HNSW also recall and p50 at efSearch 32/64/96/128. IVF (`faiss.IndexIVFFlat`, inner product, not in the
+product: it needs training and cannot delete in place behind an id map) is built with nlist = 4·sqrt(n) lists,
+trained on the collection itself (k-means, FAISS defaults), and swept over nprobe; its searches run on one
+thread, as the product runs every single query.
 
 Vectors are 384-dim and L2-normalised. With `--store PATH` they are real MiniLM chunk embeddings read
 (read-only) from PATH/store.sqlite; when a size needs more vectors than the store holds, the rest are
@@ -42,11 +45,12 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from rag.vectors import VectorIndex
+from rag.vectors import VectorIndex, _single_thread
 
 DIM = 384
 K = 10
 EF_SWEEP = (32, 64, 96, 128)
+NPROBE_SWEEP = (1, 4, 8, 16, 32, 64)
 BATCH = 8192  # LocalStore._rebuild_vectors adds in batches of this size
 DEFAULT_SIZES = (1_000, 10_000, 100_000, 300_000)
 
@@ -66,6 +70,11 @@ def load_real(store: Path, limit: int) -> np.ndarray:
         db.close()
     blob = b"".join(r[0] for r in rows)
     return normalise(np.frombuffer(blob, dtype=np.float32).reshape(-1, DIM))
+
+
+def perturb(seeds: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
+    """Made-up vectors near real ones: Gaussian noise (per-coordinate sigma `noise`) added, then renormalised."""
+    return normalise(seeds + rng.normal(0.0, noise, size=seeds.shape).astype(np.float32))
 
 
 def nn_cosine(vectors: np.ndarray, sample: int, rng: np.random.Generator) -> float:
@@ -99,7 +108,7 @@ class Corpus:
         extra = max(0, need - len(pool))
         if extra:
             seeds = pool[rng.integers(0, len(pool), size=extra)]
-            fake = normalise(seeds + rng.normal(0.0, args.noise, size=seeds.shape).astype(np.float32))
+            fake = perturb(seeds, args.noise, rng)
             self.base = np.vstack([pool, fake])
             cos = np.einsum("ij,ij->i", seeds[:2000], fake[:2000])
             self.info["synthetic_cosine_to_seed_median"] = float(np.median(cos))
@@ -124,6 +133,36 @@ def build(kind: str, vectors: np.ndarray) -> tuple[VectorIndex, float]:
     start = time.perf_counter()
     for lo in range(0, len(vectors), BATCH):
         index.add(ids[lo : lo + BATCH], vectors[lo : lo + BATCH])
+    return index, time.perf_counter() - start
+
+
+class IVFIndex:
+    """`faiss.IndexIVFFlat` behind the `search(query, k)` that `search_all` calls, one thread per query."""
+
+    def __init__(self, vectors: np.ndarray, nlist: int) -> None:
+        self.nlist = nlist
+        self.index = faiss.IndexIVFFlat(faiss.IndexFlatIP(DIM), DIM, nlist, faiss.METRIC_INNER_PRODUCT)
+        self.index.train(vectors)
+        self.index.add(vectors)  # ids 0..n-1, as `build` gives the other kinds
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        with _single_thread():
+            scores, ids = self.index.search(np.ascontiguousarray(query, dtype=np.float32).reshape(1, DIM), k)
+        keep = ids[0] >= 0
+        return scores[0][keep], ids[0][keep]
+
+    def file_bytes(self) -> int:
+        return int(faiss.serialize_index(self.index).size)
+
+
+def ivf_nlist(n: int) -> int:
+    """4·sqrt(n) inverted lists (the FAISS guidelines' 4-16·sqrt(n)), at most n/39 so k-means has data to fit."""
+    return max(1, min(round(4 * math.sqrt(n)), n // 39 or 1))
+
+
+def build_ivf(vectors: np.ndarray) -> tuple[IVFIndex, float]:
+    start = time.perf_counter()
+    index = IVFIndex(vectors, ivf_nlist(len(vectors)))
     return index, time.perf_counter() - start
 
 
@@ -221,6 +260,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="FAISS thread counts to time searches with (0: FAISS's default, what the product runs)",
     )
     parser.add_argument("--include-slow", action="store_true", help="build HNSW at every size whatever it costs")
+    parser.add_argument("--no-ivf", dest="ivf", action="store_false", help="leave IVF out")
+    parser.add_argument("--nprobe", type=int, nargs="+", default=list(NPROBE_SWEEP), help="IVF nprobe values to sweep")
     args = parser.parse_args(argv)
     args.sizes = sorted(set(args.sizes))
     return args
@@ -258,10 +299,49 @@ def print_tables(results: list[dict[str, object]], thread_keys: list[str]) -> No
                 cols += [f"{h['ef_search'][ef]['latency'][key]['p50_ms']:.2f}" for ef in EF_SWEEP]
                 cols.append(f"{h['ef_search'][96]['latency'][key]['p95_ms']:.2f}")
             print(fmt_row(cols, widths))
+    ivf_rows = [row for row in results if "ivf" in row]
+    if ivf_rows:
+        print("\nIVF (IndexIVFFlat, nlist lists, one thread): recall@10 vs flat and p50 ms by nprobe:")
+        probes = list(ivf_rows[0]["ivf"]["nprobe"])
+        widths = [7, 6, 9, 8] + [13] * len(probes)
+        print(fmt_row(["n", "nlist", "ivf_bld", "ivf_MB"] + [f"np{p} rec/p50" for p in probes], widths))
+        key = thread_keys[0]
+        for row in ivf_rows:
+            v = row["ivf"]
+            cols = [row["n"], v["nlist"], f"{v['build_s']:.1f}s", f"{v['file_bytes'] / 1e6:.1f}"]
+            for p in probes:
+                sweep = v["nprobe"].get(p)
+                cols.append(f"{sweep['recall_at_10']:.3f}/{sweep['latency'][key]['p50_ms']:.2f}" if sweep else "-")
+            print(fmt_row(cols, widths))
+
+
+def measure_ivf(
+    vectors: np.ndarray, queries: np.ndarray, exact: np.ndarray, args: argparse.Namespace, rounds: int, threads: int
+) -> dict[str, object]:
+    """IVF at one size: build (train + add) time, serialised bytes, recall@10 against exact and latency per nprobe.
+
+    An nprobe above nlist searches every list (exhaustive); it is kept under the requested value, marked.
+    """
+    ivf, t = build_ivf(vectors)
+    sweep: dict[int, object] = {}
+    for nprobe in sorted(set(args.nprobe)):
+        ivf.index.nprobe = min(nprobe, ivf.nlist)
+        lat, found = latency(ivf, queries, rounds, args.threads, threads)  # type: ignore[arg-type]
+        used, rec = ivf.index.nprobe, round(recall(found, exact), 4)
+        sweep[nprobe] = {"nprobe_used": used, "recall_at_10": rec, "latency": lat}
+    return {"nlist": ivf.nlist, "build_s": round(t, 3), "file_bytes": ivf.file_bytes(), "nprobe": sweep}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    report = run(args)
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+def run(args: argparse.Namespace) -> dict[str, object]:
+    """Every size and kind of `args`; prints the tables and returns the report (what `--out` writes)."""
     started = time.perf_counter()
     load_start = load_average()
     cores = os.cpu_count() or 1
@@ -286,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
             # How much of the exact top 10 the synthetic vectors take: near 0 means the size is not really tested.
             row["exact_top10_synthetic_fraction"] = round(float(np.mean(exact >= corpus.n_real)), 4)
         del flat
+        if args.ivf:
+            row["ivf"] = measure_ivf(vectors, corpus.queries, exact, args, rounds, default_threads)
         estimate = hnsw_build_estimate(hnsw_measured, n)
         if estimate is not None and estimate > args.hnsw_build_budget_s and not args.include_slow:
             note = (
@@ -315,23 +397,21 @@ def main(argv: list[str] | None = None) -> int:
     total = time.perf_counter() - started
     print(f"end: {load_end['uptime']}  (total {total:.0f}s)")
 
-    if args.out:
-        report = {
-            "vectors": {"source": corpus.source, "dim": DIM, **corpus.info},
-            "queries": args.queries,
-            "k": K,
-            "hnsw_settings": {"M": 32, "efConstruction": 80, "efSearch_default": 96},
-            "faiss_default_threads": default_threads,
-            "cpu_count": cores,
-            "latency_rounds": rounds,
-            "load_start": load_start,
-            "load_end": load_end,
-            "total_s": round(total, 1),
-            "notes": notes,
-            "results": results,
-        }
-        args.out.write_text(json.dumps(report, indent=2) + "\n")
-    return 0
+    return {
+        "vectors": {"source": corpus.source, "dim": DIM, **corpus.info},
+        "queries": args.queries,
+        "k": K,
+        "hnsw_settings": {"M": 32, "efConstruction": 80, "efSearch_default": 96},
+        "ivf_settings": {"nlist": "4*sqrt(n), at most n/39", "quantizer": "IndexFlatIP", "trained_on": "collection"},
+        "faiss_default_threads": default_threads,
+        "cpu_count": cores,
+        "latency_rounds": rounds,
+        "load_start": load_start,
+        "load_end": load_end,
+        "total_s": round(total, 1),
+        "notes": notes,
+        "results": results,
+    }
 
 
 if __name__ == "__main__":
