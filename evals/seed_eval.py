@@ -1,6 +1,12 @@
 """Answers on the seed-article question set, through the same pipeline `rag ask` uses.
 
     python -m evals.seed_eval [--generator local|extractive|openai] [--index DIR] [--limit N] [--out FILE]
+                              [--replay FILE] [--system-prompt FILE]
+
+`--replay FILE` answers with the drafts recorded in an earlier `--out` file instead of generating (the
+rest of the pipeline, verification and fallback included, runs as usual): a verification or judge
+change is compared on the very same drafts, at a fraction of the time. `--system-prompt FILE` replaces
+the generator's system prompt, to try a prompt without editing `rag/generate.py`.
 
 Without `--index` it builds a fresh index of `seeds/` (real MiniLM embedder) in a temporary folder.
 Metrics:
@@ -30,6 +36,7 @@ from evals.seed_set import DEFAULT_PATH, SEED_ARTICLE, SeedQuestion, load_seed_q
 from rag import factory
 from rag.answer import Answer
 from rag.config import Settings
+from rag.generate import Draft
 
 _PUNCT = re.compile(r"[^\w\s]")
 _MARKERS = re.compile(r"\[\d+\]")
@@ -115,7 +122,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=0, help="only the first N questions")
     ap.add_argument("--ids", nargs="*", default=[], help="only these question ids")
     ap.add_argument("--out", type=Path, help="write per-question rows and the summary as JSON")
+    ap.add_argument("--replay", type=Path, help="answer with the drafts recorded in this earlier --out file")
+    ap.add_argument("--system-prompt", type=Path, help="a file whose text replaces the generator's system prompt")
     args = ap.parse_args(argv)
+    if args.system_prompt:
+        import rag.generate
+
+        rag.generate.SYSTEM_PROMPT = args.system_prompt.read_text(encoding="utf-8").strip()
 
     questions = load_seed_questions(args.questions)
     if args.ids:
@@ -130,11 +143,16 @@ def main(argv: list[str] | None = None) -> int:
             _build_seed_index(settings, embedder)
         store = factory.store(settings, embedder)
         pipeline = factory.pipeline(settings, store, embedder, generator_name=args.generator)
+        replay = Replay(args.replay) if args.replay else None
+        if replay is not None:
+            pipeline.generator = replay
         factory.warm_up(pipeline)
         raw = SEED_ARTICLE.read_text(encoding="utf-8")
         rows = []
         started = time.perf_counter()
         for n, q in enumerate(questions, 1):
+            if replay is not None:
+                replay.current = q.id
             answer = pipeline.ask(q.question)
             body = store.get_article(answer.sources[0].article_id).body if answer.sources else ""
             row = score(q, answer, body, raw)
@@ -148,6 +166,24 @@ def main(argv: list[str] | None = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"summary": summary, "rows": rows}, indent=2, ensure_ascii=False))
     return 0
+
+
+class Replay:
+    """A generator that returns the draft an earlier run recorded for the current question."""
+
+    def __init__(self, path: Path) -> None:
+        rows = json.loads(path.read_text(encoding="utf-8"))["rows"]
+        self.drafts = {r["id"]: r.get("draft", "") for r in rows}
+        self.name = f"replay:{path.name}"
+        self.current = ""
+
+    def warm_up(self) -> None:
+        pass
+
+    def generate(self, question: str, passages: Any) -> Draft:
+        if self.current not in self.drafts:
+            raise SystemExit(f"the replayed file has no draft for question {self.current}")
+        return Draft(self.drafts[self.current], {})
 
 
 def _build_seed_index(settings: Settings, embedder: Any) -> None:

@@ -26,7 +26,12 @@ from rag.judge import DEFAULT_THRESHOLD
 class EmbedSettings(BaseModel):
     model: str = Field(DEFAULT_MODEL, description="embedding model; an index remembers the one that built it")
     batch_size: int = Field(16, ge=1, description="texts per forward pass (16 measured fastest on 2 cores)")
-    threads: int = Field(0, ge=0, description="torch CPU threads; 0 = torch's default (all cores)")
+    threads: int = Field(0, ge=0, description="CPU threads of the embedding runtime; 0 = all cores")
+    runtime: str = Field(
+        "auto",
+        pattern="^(auto|onnx|torch)$",
+        description="auto (ONNX Runtime when installed, else PyTorch), onnx or torch; same vectors either way",
+    )
 
 
 class ChunkSettings(BaseModel):

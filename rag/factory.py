@@ -22,7 +22,7 @@ from rag.verify import Verifier
 
 def embedder(settings: Settings) -> Embedder:
     s = settings.embed
-    return load_embedder(s.model, batch_size=s.batch_size, threads=s.threads or None)
+    return load_embedder(s.model, batch_size=s.batch_size, threads=s.threads or None, runtime=s.runtime)
 
 
 def store(settings: Settings, embedder: Embedder, *, create: bool = False) -> LocalStore:

@@ -116,3 +116,22 @@ def test_loader_accepts_a_minimal_good_file(tmp_path: Path) -> None:
     assert [q.id for q in loaded] == ["a1", "a2"]
     assert loaded[0].answerable and loaded[0].answers == ("Crosetto",)
     assert not loaded[1].answerable and loaded[1].note == "n"
+
+
+def test_seed_eval_replays_recorded_drafts_through_the_current_verification(tmp_path: Path) -> None:
+    """`evals.seed_eval --replay` answers with an earlier run's drafts; verification runs on them as usual."""
+    from evals import seed_eval
+
+    recorded = tmp_path / "earlier.json"
+    drafts = {"s01": "Guido Crosetto confirmed the refusal [1].", "s29": "NOT STATED"}
+    recorded.write_text(json.dumps({"rows": [{"id": k, "draft": v} for k, v in drafts.items()]}))
+    out = tmp_path / "now.json"
+    env = {"RAG_EMBED__MODEL": "fake-hash", "RAG_VERIFY__JUDGE": "overlap"}
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in env.items():
+            mp.setenv(k, v)
+        args = ["--generator", "extractive", "--replay", str(recorded), "--ids", "s01", "s29", "--out", str(out)]
+        assert seed_eval.main(args) == 0
+    rows = {r["id"]: r for r in json.loads(out.read_text())["rows"]}
+    assert rows["s01"]["draft"] == drafts["s01"] and rows["s01"]["contains_gold"]
+    assert rows["s29"]["draft"] == "NOT STATED" and not rows["s29"]["answerable"]
