@@ -7,6 +7,7 @@ marker written next to the file. `LocalLLM` is cheap to construct and loads the 
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib.util
 import json
@@ -162,7 +163,9 @@ class LocalLLM:
     """Greedy chat completion and Yes/No probabilities from the local model.
 
     Consecutive calls whose prompts share a prefix (the same system prompt, the same passage) reuse the
-    model's KV cache for that prefix, so only the new tail is processed. `last_stats` describes the
+    model's KV cache for that prefix, so only the new tail is processed. The judge's calls between two
+    answers overwrite that cache, so `complete` also keeps a copy of the KV cells of its system prompt
+    (a few MB) and restores them instead of evaluating the system prompt again. `last_stats` describes the
     latest call: prompt tokens, how many were reused from the cache, tokens evaluated, seconds; for
     `complete`, also `prompt_seconds` (prompt processing, from llama.cpp's counters) and `decode_seconds`
     (the rest) where llama.cpp reports them.
@@ -188,6 +191,7 @@ class LocalLLM:
         self._lock = threading.Lock()
         self._yes: list[int] = []
         self._no: list[int] = []
+        self._prefix: tuple[list[int], Any] | None = None  # system-prompt tokens and their KV cells (ctypes)
 
     def warm_up(self) -> None:
         if self._llama is not None:
@@ -234,7 +238,9 @@ class LocalLLM:
         self.warm_up()
         tokens = self._tokenize(chatml(messages))
         self._check_fits(len(tokens) + max_tokens)
+        system = len(self._tokenize(chatml(messages[:1]))) if len(messages) > 1 else 0
         with self._lock:
+            restored = self._restore_prefix(tokens, system)
             reused = self._cached_prefix(tokens)
             start = time.perf_counter()
             prompt_ms = _prompt_eval_ms(self._llama)
@@ -253,6 +259,7 @@ class LocalLLM:
         self.last_stats = {
             "prompt_tokens": len(tokens),
             "reused_tokens": reused,
+            "restored_tokens": restored,
             "evaluated_tokens": len(tokens) - reused,
             "completion_tokens": usage.get("completion_tokens", 0),
             "seconds": seconds,
@@ -286,6 +293,36 @@ class LocalLLM:
             "seconds": time.perf_counter() - start,
         }
         return 1.0 / (1.0 + math.exp(lse_no - lse_yes))
+
+    def _restore_prefix(self, tokens: list[int], n: int) -> int:
+        """Make the KV cache hold `tokens[:n]` (the system prompt) from the saved copy when it does not
+        already; save that copy the first time. Returns how many tokens were restored (0 when none)."""
+        if n < 2 or n >= len(tokens) or self._cached_prefix(tokens) >= n:
+            return 0
+        try:
+            import llama_cpp
+
+            ctx = self._llama._ctx.ctx
+            if self._prefix is None or self._prefix[0] != tokens[:n]:
+                self._llama.reset()
+                self._llama.eval(tokens[:n])
+                size = llama_cpp.llama_state_seq_get_size(ctx, 0)
+                buffer = (ctypes.c_uint8 * size)()
+                written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0)
+                self._prefix = (list(tokens[:n]), (ctypes.c_uint8 * written).from_buffer_copy(buffer, 0))
+                return 0
+            saved = self._prefix[1]
+            self._llama._ctx.kv_cache_clear()
+            self._llama.n_tokens = 0
+            if llama_cpp.llama_state_seq_set_data(ctx, saved, len(saved), 0) != len(saved):
+                raise RuntimeError("llama_state_seq_set_data refused the saved cells")
+            self._llama.input_ids[:n] = tokens[:n]
+            self._llama.n_tokens = n
+            return n
+        except Exception:  # an older llama-cpp-python or a stand-in model: evaluate the prompt in full
+            self._prefix = None
+            self._llama.reset()
+            return 0
 
     def _tokenize(self, text: str) -> list[int]:
         # Qwen adds no BOS; special=True turns "<|im_start|>" into its control token, not into text.

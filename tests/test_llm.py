@@ -175,3 +175,22 @@ def test_real_model_completes_greedily(real_llm: LocalLLM) -> None:
 
 def test_prompt_timing_is_left_out_where_llama_cpp_cannot_report_it() -> None:
     assert llm._prompt_eval_ms(object()) is None
+
+
+@pytest.mark.slow
+def test_real_model_restores_its_system_prompt_after_other_calls(real_llm: LocalLLM) -> None:
+    def chat(question: str) -> list[dict[str, str]]:
+        system = "You answer questions about the passage in one short sentence. Copy names exactly."
+        passage = "Passage: Defense Minister Guido Crosetto confirmed the refusal on Tuesday in Rome."
+        return [{"role": "system", "content": system}, {"role": "user", "content": f"{passage}\nQuestion: {question}"}]
+
+    real_llm.complete(chat("Who confirmed the refusal?"), max_tokens=16)
+    real_llm.yes_probability(SYSTEM, "Passage: Rome is in Italy.\nClaim: Rome is in Italy.")  # overwrites the cache
+    answer = real_llm.complete(chat("Where was the refusal confirmed?"), max_tokens=16)
+    stats = real_llm.last_stats
+    system_tokens = len(real_llm._tokenize(chatml(chat("x")[:1])))
+    assert stats["restored_tokens"] == system_tokens and stats["reused_tokens"] >= system_tokens
+    real_llm._prefix = None  # the same chat from an empty cache gives the very same greedy answer
+    real_llm._llama.reset()
+    assert real_llm.complete(chat("Where was the refusal confirmed?"), max_tokens=16) == answer
+    assert real_llm.last_stats["restored_tokens"] == 0
