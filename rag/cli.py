@@ -553,7 +553,7 @@ def info(obj: CliContext, as_json: bool) -> None:
 )  # fmt: skip
 @click.option(
     "--scorer", type=click.Choice(["llm", "overlap"]), default="overlap", show_default=True,
-    help="Faithfulness scorer: model-free overlap plus checks, or the local LLM (True/False; threshold untuned).",
+    help="Faithfulness scorer: model-free overlap plus checks, or the local LLM (True/False, threshold tuned on WiCE).",
 )  # fmt: skip
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Scorer threshold [default: its own].")
 @click.option(

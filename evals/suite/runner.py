@@ -55,7 +55,7 @@ class RunConfig:
     seed: int = 0
     url: str | None = None
     generator: str | None = None
-    scorer: str = "overlap"  # overlap | llm (its threshold is not tuned yet)
+    scorer: str = "overlap"  # overlap | llm (slower, and no better on the judge sets: see the README)
     scorer_threshold: float | None = None
     cache_dir: Path = DEFAULT_CACHE_DIR
     index: Path | None = None
