@@ -162,8 +162,9 @@ class Service:
         return cls(settings, store, embedder, factory.pipeline(settings, store, embedder))
 
     def warm_up(self) -> None:
-        """Load every model now, so the first request does not pay for it."""
+        """Load every model and build the in-memory BM25 index now, so the first requests do not pay for it."""
         factory.warm_up(self.pipeline)
+        self.store.lexical.snapshot(self.store.generation())
         self.ready = True
 
     def close(self) -> None:

@@ -72,3 +72,20 @@ def test_bad_queries_and_params(store: LocalStore, embedder: HashEmbedder) -> No
     with pytest.raises(InputError, match="mode must be one of"):
         RetrievalParams(mode="sparse")
     assert retriever.search("anything at all", 3) == []  # empty index: no results, no error
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "bm25"])
+def test_in_memory_bm25_ranks_as_fts5(store: LocalStore, ingest: Callable, news: list[Article], embedder: HashEmbedder,
+                                      mode: str, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Retrieval over the in-memory BM25 returns what it returns over FTS5's own query."""
+    from tests.test_store import QUERIES, corpus
+
+    ingest(store, [*news, *corpus(50)])
+    store.lexical.fts5_first = 0
+    retriever = Retriever(store, embedder, RetrievalParams(mode=mode, candidates=20, max_per_article=0))
+    ours = {q: retriever.search(q, 10) for q in QUERIES}
+    monkeypatch.setattr(store, "lexical_search", store.fts5_search)
+    for q, passages in ours.items():
+        reference = retriever.search(q, 10)
+        assert [p.chunk_id for p in passages] == [p.chunk_id for p in reference], q
+        assert [p.bm25_rank for p in passages] == [p.bm25_rank for p in reference], q
