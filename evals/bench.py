@@ -594,7 +594,7 @@ def _source_rows(source: Path) -> tuple[list[tuple], dict[str, list[tuple]], dic
 
 def build_collection(source: Path, n: int, dest: Path, seed: int) -> dict[str, Any]:
     """About `n` chunks: whole real articles of `source` in a seeded order, then made-up copies (see module doc)."""
-    from rag.store import IndexConfig, LocalStore
+    from rag.store import LocalStore, config_from_manifest
     from rag.types import Article, Chunk
 
     info_path = dest / "bench_collection.json"
@@ -616,16 +616,7 @@ def build_collection(source: Path, n: int, dest: Path, seed: int) -> dict[str, A
         pass
     shutil.rmtree(dest, ignore_errors=True)
     articles, chunks, manifest = _source_rows(source)
-    emb, chunking = manifest["embedding"], manifest["chunking"]
-    config = IndexConfig(
-        embed_model=emb["model"],
-        dim=int(emb["dim"]),
-        embed_max_tokens=int(emb["max_tokens"]),
-        encoding=chunking["encoding"],
-        max_tokens=int(chunking["max_tokens"]),
-        overlap_tokens=int(chunking["overlap_tokens"]),
-        title_prefix=bool(chunking.get("title_prefix", True)),
-    )
+    config = config_from_manifest(manifest, source / "manifest.json")
     rng = np.random.default_rng(seed)
     order = [a for a in (articles[i] for i in rng.permutation(len(articles))) if chunks.get(a[0])]
     started = time.perf_counter()

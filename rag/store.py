@@ -477,7 +477,7 @@ class LocalStore:
             _write_json_atomic(manifest_path, manifest)
             return store
         manifest = _read_manifest(manifest_path)
-        config = _config_from_manifest(manifest, manifest_path)
+        config = config_from_manifest(manifest, manifest_path)
         if config.embed_model != embed_model or config.dim != dim:
             raise IndexMismatchError(
                 f"the index at {path} was built with the embedding model {config.embed_model} "
@@ -863,7 +863,8 @@ def _read_manifest(path: Path) -> dict[str, Any]:
         raise StoreError(f"cannot read {path}: {exc}") from exc
 
 
-def _config_from_manifest(manifest: dict[str, Any], path: Path) -> IndexConfig:
+def config_from_manifest(manifest: dict[str, Any], path: Path) -> IndexConfig:
+    """How the index whose `manifest.json` (read from `path`) this is was built."""
     try:
         if manifest["schema_version"] != SCHEMA_VERSION:
             raise IndexMismatchError(
