@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.judge_sets import DEFAULT_DIR, FILES, LOADERS, Pair, balanced_choice, load_set
+from evals.suite import metrics
 from rag.judge import PROMPT_VERSION, PROMPTS, LLMJudge, coverage, deterministic_issues
 from rag.llm import MODEL_NAME, LocalLLM
 
@@ -57,14 +58,15 @@ def auc(scores: Sequence[float], labels: Sequence[bool]) -> float | None:
 
 
 def at_threshold(scores: Sequence[float], labels: Sequence[bool], threshold: float) -> dict[str, float | None]:
-    """Balanced accuracy and per-class recall when `score >= threshold` means supported."""
-    pred = [s >= threshold for s in scores]
-    pos = [p for p, y in zip(pred, labels, strict=True) if y]
-    neg = [not p for p, y in zip(pred, labels, strict=True) if not y]
-    sup = sum(pos) / len(pos) if pos else None
-    uns = sum(neg) / len(neg) if neg else None
-    bal = (sup + uns) / 2 if sup is not None and uns is not None else None
-    return {"threshold": threshold, "balanced_accuracy": bal, "unsupported_recall": uns, "supported_recall": sup}
+    """Balanced accuracy and per-class recall when `score >= threshold` means supported (the suite's
+    definition, `evals.suite.metrics.at_threshold`, under this script's key `unsupported_recall`)."""
+    result = metrics.at_threshold(scores, labels, threshold)
+    return {
+        "threshold": threshold,
+        "balanced_accuracy": result["balanced_accuracy"],
+        "unsupported_recall": result["not_supported_recall"],
+        "supported_recall": result["supported_recall"],
+    }
 
 
 def tune_threshold(scores: Sequence[float], labels: Sequence[bool]) -> float:
