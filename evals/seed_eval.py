@@ -36,7 +36,7 @@ from evals.seed_set import DEFAULT_PATH, SEED_ARTICLE, SeedQuestion, load_seed_q
 from rag import factory
 from rag.answer import Answer
 from rag.config import Settings
-from rag.generate import Draft
+from rag.generate import Draft, Revision
 
 _PUNCT = re.compile(r"[^\w\s]")
 _MARKERS = re.compile(r"\[\d+\]")
@@ -77,6 +77,7 @@ def score(question: SeedQuestion, answer: Answer, body: str, raw: str) -> dict[s
         "dropped": [{"text": s.text, "reasons": list(s.reasons)} for s in answer.dropped],
         "notes": answer.usage.get("notes", []),
         "draft": answer.usage.get("draft", ""),
+        "revise_draft": answer.usage.get("revise_draft", ""),
         "timings": answer.timings,
         "judge_calls": answer.usage.get("judge_calls", 0),
     }
@@ -174,6 +175,7 @@ class Replay:
     def __init__(self, path: Path) -> None:
         rows = json.loads(path.read_text(encoding="utf-8"))["rows"]
         self.drafts = {r["id"]: r.get("draft", "") for r in rows}
+        self.revisions = {r["id"]: r.get("revise_draft", "") for r in rows}
         self.name = f"replay:{path.name}"
         self.current = ""
 
@@ -184,6 +186,13 @@ class Replay:
         if self.current not in self.drafts:
             raise SystemExit(f"the replayed file has no draft for question {self.current}")
         return Draft(self.drafts[self.current], {})
+
+    def revise(self, question: str, passages: Any, revision: Revision) -> Draft:
+        """The second draft the earlier run recorded; none recorded reads as a decline (and is said)."""
+        text = self.revisions.get(self.current, "")
+        if not text:
+            print(f"{self.current}: no second draft recorded; replayed as a decline", file=sys.stderr)
+        return Draft(text, {})
 
 
 def _build_seed_index(settings: Settings, embedder: Any) -> None:

@@ -87,6 +87,12 @@ class AnswerSettings(BaseModel):
         description="when no drafted sentence that answers survives verification: extractive (quote the passage "
         "sentence that best answers, guided by the draft) or none (abstain)",
     )
+    revise: bool = Field(
+        False,
+        description="when no drafted sentence that answers survives verification (and no fallback quote "
+        "qualifies), ask the generator once more, showing it the failed sentences and why they failed (costs a "
+        "second generation; the bundled model seldom gains from it)",
+    )
 
 
 class VerifySettings(BaseModel):

@@ -132,6 +132,7 @@ def pipeline(
             min_coverage=a.min_coverage,
             max_question_chars=a.max_question_chars,
             premise_check=a.premise_check,
+            revise=a.revise,
         ),
         fallback=ExtractiveGenerator().generate if a.fallback == "extractive" and name != "extractive" else None,
     )

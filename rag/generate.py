@@ -82,12 +82,33 @@ def format_passage(n: int, passage: Passage) -> str:
     return f"{head}\n{' '.join(passage.text.split())}"
 
 
-def build_messages(question: str, passages: Sequence[Passage]) -> list[dict[str, str]]:
+@dataclass(frozen=True)
+class Revision:
+    """A draft that failed verification, and what the generator is told about it when asked again."""
+
+    draft: str
+    feedback: str
+
+
+@runtime_checkable
+class Reviser(Protocol):
+    """A generator that can draft again, shown its failed draft and why it failed (a chat continuation)."""
+
+    def revise(self, question: str, passages: Sequence[Passage], revision: Revision) -> Draft: ...
+
+
+def build_messages(
+    question: str, passages: Sequence[Passage], revision: Revision | None = None
+) -> list[dict[str, str]]:
     """The chat messages shared by every LLM generator: fixed system prompt first (cacheable), then
-    the passages, then the question last, where a small model attends to it best."""
+    the passages, then the question last, where a small model attends to it best. A `revision` adds the
+    failed draft as the model's turn and the feedback as the next user turn."""
     numbered = "\n\n".join(format_passage(n, p) for n, p in enumerate(passages, 1))
     user = f"Passages:\n\n{numbered}\n\nQuestion: {question.strip()}"
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+    messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+    if revision is not None:
+        messages += [{"role": "assistant", "content": revision.draft}, {"role": "user", "content": revision.feedback}]
+    return messages
 
 
 _REGISTRY: dict[str, Callable[..., Generator]] = {}

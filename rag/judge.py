@@ -154,6 +154,20 @@ def coverage(text: str, evidence: str) -> float:
     return sum(in_words(w, ev) for w in words) / len(words) if words else 0.0
 
 
+def answer_words(question: str, text: str) -> list[str]:
+    """The content words of `text` (an answer) that the question does not already hold: what it answers with."""
+    asked = set(content_words(question))
+    return [w for w in content_words(text) if not in_words(w, asked)]
+
+
+def share_held(words: Sequence[str], text: str) -> float:
+    """The share of `words` that `text` holds (close inflections count); 0 when there are none."""
+    if not words:
+        return 0.0
+    held = set(content_words(text))
+    return sum(in_words(w, held) for w in words) / len(words)
+
+
 def content_words(text: str) -> list[str]:
     """Lower-cased words of `text` that carry content (no stopwords, no citation markers)."""
     return [w for w in _words(_normalise(text), keep_case=False) if w not in _STOPWORDS and not w.isdigit()]

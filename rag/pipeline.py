@@ -8,13 +8,18 @@ Abstentions are decided here, from evidence rather than from the prompt alone:
   when no drafted sentence survives verification.
 
 When the generator drafted an answer but none of its sentences that address the question survives
-verification (a small model's garbled or unsupported wording), the optional `fallback` (the extractive
-generator) is asked for the passage sentence that best answers, with the failed draft as a hint; its
-quote goes through the same verification. A generator that declined is not overruled.
+verification (a small model's garbled or unsupported wording), two second tries follow, cheapest first:
+the optional `fallback` (the extractive generator) is asked for the passage sentence that best answers,
+with the failed draft as a hint; if it finds none, a generator that can revise (`Reviser`: the local and
+OpenAI-compatible ones) is shown its failed sentences and why each failed (`revision_feedback`) and
+drafts once more (`AskParams.revise`, off by default: the bundled 1.5B model mostly repeats its draft or
+declines, see the README). Either second draft goes through the same verification. A
+generator that declined is not overruled, and a second draft that declines ends the answer as an abstention.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -31,16 +36,21 @@ from rag.answer import (
     dropped_sentences,
 )
 from rag.errors import InputError, NotFoundError
-from rag.generate import Draft, Generator
-from rag.judge import content_words, coverage, entity_issues
+from rag.generate import NOT_STATED, Draft, Generator, Reviser, Revision
+from rag.judge import answer_words, content_words, coverage, entity_issues, share_held
 from rag.retrieve import Retriever
 from rag.types import Filters, Passage
-from rag.verify import FRAGMENT_WORDS, Verifier
+from rag.verify import FRAGMENT_WORDS, CheckedSentence, Verifier
 
 # Called as the answer takes shape: ("passages", list[Passage]) after retrieval, then ("sentence",
 # CheckedSentence) for each sentence as soon as it is verified (citations index those passages).
 # It may raise (for example when the client that asked has gone) to stop the work early.
 EventHook = Callable[[str, Any], None]
+
+
+# A second draft is used only if it holds this share of the first draft's answer words (those not in the
+# question): told to quote the passages, a small model that drifts to another sentence is not answering.
+AGREEMENT = 0.5
 
 
 class Fallback(Protocol):
@@ -56,6 +66,7 @@ class AskParams:
     min_coverage: float = 0.5  # or: this share of the question's content words in one passage
     max_question_chars: int = 1000
     premise_check: bool = True
+    revise: bool = False  # when no answering sentence survives, ask a generator that can revise once more
 
     def __post_init__(self) -> None:
         if self.passages < 1:
@@ -158,15 +169,21 @@ class Pipeline:
             usage["notes"] = ["the generator found no answer in the passages"]
             return done(INSUFFICIENT_SUPPORT, dropped=dropped)
         failure = _failure(question, sentences, dropped)
-        if failure and self.fallback is not None:
+        calls = verification.judge_calls
+        for stage, what, redraft in self._retries(question, passages, draft, verification.dropped) if failure else ():
             t = time.perf_counter()
-            quote = self.fallback(question, passages, hint=draft.text)
-            checked = self.verifier.verify(question, passages, quote, lambda c: emit("sentence", c))
+            second = redraft()
+            usage[f"{stage}_draft"] = second.text
+            if stage == "revise" and share_held(answer_words(question, draft.text), second.text) < AGREEMENT:
+                timings[stage] = time.perf_counter() - t
+                continue  # it answers with something else than the first draft did: neither is trusted
+            checked = self.verifier.verify(question, passages, second, lambda c: emit("sentence", c))
             kept, kept_sources, kept_lost = assemble(checked.sentences, passages, bodies.__getitem__)
-            timings["fallback"] = time.perf_counter() - t
-            usage["fallback_draft"] = quote.text
-            if not checked.declined and not _failure(question, kept, kept_lost):
-                usage["notes"] = [f"{failure}: answered with the passage sentence that best answers instead"]
+            timings[stage] = time.perf_counter() - t
+            calls += checked.judge_calls
+            usage["judge_calls"] = calls
+            if not checked.declined and not _failure(question, kept, dropped_sentences(checked.dropped) + kept_lost):
+                usage["notes"] = [f"{failure}: answered with {what} instead"]
                 text = " ".join(s.text for s in kept)
                 answer = Answer(question, text, True, None, kept, kept_sources, dropped=sentences + dropped)
                 return done(answer)
@@ -175,6 +192,29 @@ class Pipeline:
             return done(INSUFFICIENT_SUPPORT, dropped=sentences + dropped)
         text = " ".join(s.text for s in sentences)
         return done(Answer(question, text, True, None, sentences, sources, dropped=dropped))
+
+    def _retries(
+        self, question: str, passages: Sequence[Passage], draft: Draft, failed: Sequence[CheckedSentence]
+    ) -> list[tuple[str, str, Callable[[], Draft]]]:
+        """Second tries when no answering sentence survived, cheapest first: quote the passage sentence that
+        answers (milliseconds), then ask the generator again, told why its draft failed (another generation).
+        Each is (stage name, what the answer then is, how to draft it); each draft is verified like the first."""
+        retries: list[tuple[str, str, Callable[[], Draft]]] = []
+        if self.fallback is not None:
+            fallback = self.fallback
+            retries.append(
+                ("fallback", "the passage sentence that best answers", lambda: fallback(question, passages, draft.text))
+            )
+        if self.params.revise and isinstance(self.generator, Reviser):
+            reviser, revision = self.generator, Revision(draft.text, revision_feedback(failed))
+            retries.append(
+                (
+                    "revise",
+                    "a second draft, told why the first failed",
+                    lambda: reviser.revise(question, passages, revision),
+                )
+            )
+        return retries
 
     def _relevant(self, question: str, passage: Passage) -> bool:
         p = self.params
@@ -195,6 +235,36 @@ def _failure(question: str, sentences: Sequence[Sentence], dropped: Sequence[Sen
         # What survived is true but beside the point: the sentence that took up the question was dropped.
         return "the sentences that answered the question failed verification"
     return None
+
+
+_ECHOED = re.compile(r"repeats the question's (.+?), which the passage lacks")
+_MISSING = re.compile(r"(?:number|month|day) (\S+) not in passage|name '([^']+)' not in passage")
+
+
+def revision_feedback(dropped: Sequence[CheckedSentence], limit: int = 3) -> str:
+    """What a generator is told when none of its sentences survived: each failed sentence (up to `limit`)
+    with the plainest reason the verifier gave, and the rules again."""
+    lines = []
+    for c in dropped[:limit]:
+        why = "; ".join(c.reasons)
+        echoed = _ECHOED.search(why)
+        missing = list(dict.fromkeys(a or b for a, b in _MISSING.findall(why)))
+        if echoed:
+            reason = f"it uses the question's words ({echoed[1]}), which the passages do not use"
+        elif missing:
+            reason = f"the passages do not give {', '.join(missing)}"
+        elif c.reasons and all(r == "no citation" for r in c.reasons):
+            reason = "it has no passage number"
+        else:
+            reason = "the passages do not support it"
+        lines.append(f'- "{c.text}": {reason}')
+    return (
+        "None of these sentences could be checked against the passages:\n"
+        + "\n".join(lines)
+        + "\nCopy, word for word, the one sentence of the passages that answers the question, followed by the "
+        "number of its passage in square brackets. If no sentence answers it, reply exactly: "
+        f"{NOT_STATED}"
+    )
 
 
 def _addresses(question: str, sentence: str) -> bool:

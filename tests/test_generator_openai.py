@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from rag.errors import BackendError, InputError
-from rag.generate import SYSTEM_PROMPT, Generator
+from rag.generate import SYSTEM_PROMPT, Generator, Reviser, Revision
 from rag.generators import openai
 from rag.generators.openai import OpenAIGenerator
 from rag.types import Passage
@@ -212,6 +212,23 @@ def test_generate_posts_the_shared_prompt_and_returns_the_draft(
     assert first < second
     assert "[3]" not in content
     assert content.rstrip().endswith(f"Question: {QUESTION}")
+
+
+def test_revise_continues_the_conversation_with_the_failed_draft_and_the_feedback(
+    server: FakeServer, make: Callable[..., OpenAIGenerator]
+) -> None:
+    server.reply(Reply(body=completion("Defense Minister Guido Crosetto confirmed it [1].")))
+    gen = make()
+    assert isinstance(gen, Reviser)
+    revision = Revision("The official holds the post of minister [1].", "None of these sentences could be checked.")
+    draft = gen.revise(QUESTION, PASSAGES, revision)
+    assert draft.text == "Defense Minister Guido Crosetto confirmed it [1]."
+    [request] = server.requests
+    system, user, assistant, feedback = request.json()["messages"]
+    assert (system["role"], user["role"]) == ("system", "user")
+    assert user["content"].rstrip().endswith(f"Question: {QUESTION}")
+    assert assistant == {"role": "assistant", "content": revision.draft}
+    assert feedback == {"role": "user", "content": revision.feedback}
 
 
 def test_no_authorization_header_without_a_key_and_trailing_slash_tolerated(

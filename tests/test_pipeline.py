@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from rag.answer import INSUFFICIENT_SUPPORT, NO_RELEVANT_PASSAGES, assemble, with_markers
 from rag.chunk import split_sentences
 from rag.errors import InputError, NotFoundError
-from rag.generate import Draft
+from rag.generate import Draft, Revision
 from rag.generators.extractive import ExtractiveGenerator
 from rag.judge import OverlapJudge
-from rag.pipeline import AskParams, Pipeline
+from rag.pipeline import AskParams, Pipeline, revision_feedback
 from rag.retrieve import Retriever
 from rag.store import LocalStore
 from rag.types import Article, Passage
@@ -293,3 +293,125 @@ def test_a_true_sentence_is_not_the_answer_when_the_one_taking_up_the_question_w
     # With the ambassador sentence gone from the draft, the same true sentence is an answer.
     kept = make(indexed, embedder, Scripted(f"Guido Crosetto confirmed the refusal [{n}].")).ask(q)
     assert kept.answerable and kept.answer == "Guido Crosetto confirmed the refusal [1]."
+
+
+class Revising(Scripted):
+    """A generator that can revise: returns `second` when asked again, and records what it was told."""
+
+    def __init__(self, text: str, second: str) -> None:
+        super().__init__(text)
+        self.second = second
+        self.revisions: list[Revision] = []
+
+    def revise(self, question: str, passages: Sequence[Passage], revision: Revision) -> Draft:
+        self.revisions.append(revision)
+        return Draft(self.second)
+
+
+def test_a_failed_draft_is_revised_once_with_the_reasons_and_the_second_draft_verified(
+    indexed: LocalStore, embedder
+) -> None:
+    q = "Who confirmed the refusal?"
+    n = cite(q, indexed, embedder, "Crosetto")
+    draft = f"Guido Crosetto confirmed the refusal, Antonio Tajani said [{n}]."  # a name the passage lacks
+    generator = Revising(draft, f"Guido Crosetto confirmed the refusal [{n}].")
+    answer = make(indexed, embedder, generator, revise=True).ask(q)
+    [revision] = generator.revisions
+    assert revision.draft == draft
+    assert '"Guido Crosetto confirmed the refusal, Antonio Tajani said."' in revision.feedback
+    assert "the passages do not give Antonio Tajani" in revision.feedback
+    assert answer.answerable and answer.answer == "Guido Crosetto confirmed the refusal [1]."
+    assert answer.usage["revise_draft"] == f"Guido Crosetto confirmed the refusal [{n}]."
+    assert "second draft" in answer.usage["notes"][0] and "revise" in answer.timings
+    assert [s.text for s in answer.dropped] == ["Guido Crosetto confirmed the refusal, Antonio Tajani said."]
+    # A second draft is verified like the first (a wrong date fails); a decline, or one
+    # that answers with something else than the first draft did (Meloni), is not even verified.
+    for second in (
+        f"Guido Crosetto confirmed the refusal on May 5 [{n}].",
+        "NOT STATED",
+        f"Giorgia Meloni confirmed the refusal [{n}].",
+    ):
+        pipeline = make(indexed, embedder, Revising(draft, second), revise=True)
+        pipeline.verifier = Recorded(OverlapJudge())
+        wrong = pipeline.ask(q)
+        assert (wrong.answerable, wrong.abstain_reason) == (False, INSUFFICIENT_SUPPORT), second
+        assert not wrong.sources and wrong.usage["revise_draft"] == second
+        assert pipeline.verifier.drafts == ([draft, second] if "May 5" in second else [draft])
+
+
+class Recorded(Verifier):
+    """The verifier, recording each draft it is given."""
+
+    def __init__(self, judge: OverlapJudge) -> None:
+        super().__init__(judge)
+        self.drafts: list[str] = []
+
+    def verify(self, question: str, passages: Sequence[Passage], draft: Draft | str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.drafts.append(draft.text if isinstance(draft, Draft) else draft)
+        return super().verify(question, passages, draft, *args, **kwargs)
+
+
+def test_no_revision_after_a_decline_a_verified_draft_a_fallback_quote_or_when_off(
+    indexed: LocalStore, embedder
+) -> None:
+    q = "Who confirmed the refusal?"
+    n = cite(q, indexed, embedder, "Crosetto")
+    good = f"Guido Crosetto confirmed the refusal [{n}]."
+    on = {"revise": True}
+    for first, params in (("NOT STATED", on), (good, on), (f"Antonio Tajani confirmed it [{n}].", {})):
+        generator = Revising(first, good)
+        make(indexed, embedder, generator, **params).ask(q)
+        assert generator.revisions == [], first
+    # The fallback quote comes first (it costs milliseconds); the generator is asked again only without it.
+    q = "In which city did Tajani meet European counterparts?"
+    n = cite(q, indexed, embedder, "Kyiv")
+    generator = Revising(f"Tajani met them in Brussels [{n}].", "NOT STATED")
+    pipeline = with_fallback(indexed, embedder, generator, Recording())
+    pipeline.params = AskParams(revise=True)
+    quoted = pipeline.ask(q)
+    assert quoted.answerable and "Kyiv" in quoted.answer and generator.revisions == []
+
+
+def test_revision_feedback_names_the_plainest_reason() -> None:
+    def failed(text: str, *reasons: str) -> CheckedSentence:
+        return CheckedSentence(text, (0,), "unsupported", 0.1, reasons)
+
+    feedback = revision_feedback(
+        [
+            failed(
+                "Sigonella airbase was US forces barred from using.",
+                "[1] does not support it: repeats the question's forces, barred, which the passage lacks",
+            ),
+            failed("Italy will spend 10% more.", "[1] does not support it: number 10 not in passage"),
+            failed("Tajani spoke.", "no citation"),
+            failed("Rome is calm.", "re-citing to [2] failed: llm p(yes)=0.11 < 0.5"),
+            failed("Not shown.", "no citation"),
+        ],
+        limit=4,
+    )
+    lines = feedback.splitlines()
+    assert (
+        lines[1] == '- "Sigonella airbase was US forces barred from using.": it uses the question\'s words '
+        "(forces, barred), which the passages do not use"
+    )
+    assert lines[2] == '- "Italy will spend 10% more.": the passages do not give 10'
+    assert lines[3] == '- "Tajani spoke.": it has no passage number'
+    assert lines[4] == '- "Rome is calm.": the passages do not support it'
+    assert "Not shown." not in feedback  # at most `limit` sentences
+    assert lines[-1].endswith("reply exactly: NOT STATED")
+
+
+def test_revision_is_off_by_default_and_configurable(indexed: LocalStore, embedder) -> None:
+    from rag import factory
+    from rag.config import Settings
+
+    def built(**answer: object) -> Pipeline:
+        s = Settings(
+            answer={"generator": "openai", **answer},
+            verify={"judge": "overlap"},
+            llm={"base_url": "http://127.0.0.1:9/v1", "model": "m"},
+        )
+        return factory.pipeline(s, indexed, embedder)
+
+    assert built().params.revise is False
+    assert built(revise=True).params.revise is True

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from rag.chunk import split_sentences
 from rag.generate import NOT_STATED, Draft
-from rag.judge import content_words, coverage, in_words
+from rag.judge import answer_words, content_words, coverage, share_held
 from rag.types import Passage
 
 _NUMBER = re.compile(r"\d")
@@ -52,13 +52,13 @@ class ExtractiveGenerator:
     def generate(self, question: str, passages: Sequence[Passage], hint: str = "") -> Draft:
         """The best sentence; `hint` (a draft that failed verification) favours sentences holding its answer."""
         started = time.perf_counter()
-        answer_words = [w for w in content_words(hint) if not in_words(w, set(content_words(question)))]
+        drafted = answer_words(question, hint)
         scored = []
         for n, passage in enumerate(passages, 1):
             for s, e in split_sentences(passage.text):
                 sentence = " ".join(passage.text[s:e].split())
                 cov = coverage(question, sentence)
-                held = _share_held(answer_words, sentence)
+                held = share_held(drafted, sentence)
                 # Rank: coverage (plus half the share of the hint's answer words held), then the kind of
                 # answer asked for, then retrieval rank, then position. Only coverage decides eligibility.
                 rank = cov + 0.5 * held
@@ -71,14 +71,6 @@ class ExtractiveGenerator:
             return Draft(NOT_STATED, {"seconds": time.perf_counter() - started})
         lines = [f'"{sentence}" [{n}]' for n, sentence in chosen[: self.max_sentences]]
         return Draft("\n".join(lines), {"seconds": time.perf_counter() - started})
-
-
-def _share_held(words: Sequence[str], sentence: str) -> float:
-    """The share of `words` that `sentence` holds (close inflections count); 0 when there are none."""
-    if not words:
-        return 0.0
-    held = set(content_words(sentence))
-    return sum(in_words(w, held) for w in words) / len(words)
 
 
 def _answer_type_bonus(question: str, sentence: str) -> int:

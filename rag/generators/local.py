@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rag.generate import Draft, build_messages
+from rag.generate import Draft, Revision, build_messages
 from rag.llm import LocalLLM
 from rag.types import Passage
 
@@ -24,4 +24,9 @@ class LocalGenerator:
 
     def generate(self, question: str, passages: Sequence[Passage]) -> Draft:
         text = self.llm.complete(build_messages(question, passages), max_tokens=self.max_tokens)
+        return Draft(text, dict(self.llm.last_stats))
+
+    def revise(self, question: str, passages: Sequence[Passage], revision: Revision) -> Draft:
+        """Drafts again in the same conversation, after the failed draft and the feedback on it."""
+        text = self.llm.complete(build_messages(question, passages, revision), max_tokens=self.max_tokens)
         return Draft(text, dict(self.llm.last_stats))

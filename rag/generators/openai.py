@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from rag.errors import BackendError, InputError
-from rag.generate import Draft, build_messages
+from rag.generate import Draft, Revision, build_messages
 from rag.types import Passage
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -105,9 +105,16 @@ class OpenAIGenerator:
 
     def generate(self, question: str, passages: Sequence[Passage]) -> Draft:
         """The server's reply to the shared prompt, stripped; `stats` has token counts from `usage` and seconds."""
+        return self._chat(build_messages(question, passages))
+
+    def revise(self, question: str, passages: Sequence[Passage], revision: Revision) -> Draft:
+        """Drafts again in the same conversation, after the failed draft and the feedback on it."""
+        return self._chat(build_messages(question, passages, revision))
+
+    def _chat(self, messages: list[dict[str, str]]) -> Draft:
         payload = {
             "model": self.model,
-            "messages": build_messages(question, passages),
+            "messages": messages,
             "temperature": 0,
             "max_tokens": self.max_tokens,
             "stream": False,
