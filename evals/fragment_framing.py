@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from evals.judge_eval import auc
 from rag import factory
 from rag.config import Settings
 from rag.judge import deterministic_issues, framed
@@ -92,10 +93,11 @@ def main(argv: list[str] | None = None) -> int:
                 scores[(f, label)].append(judge.probability(claim, evidence_window(key, context)))
     for f in FRAMINGS:
         right, wrong = np.array(scores[(f, "R")]), np.array(scores[(f, "W")])
-        auc = float(np.mean([(r > w) + 0.5 * (r == w) for r in right for w in wrong]))
+        area = auc([*right, *wrong], [True] * len(right) + [False] * len(wrong))
+        shown = "n/a" if area is None else f"{area:.3f}"
         for t in (0.4, 0.5, 0.6):
             print(
-                f"{f:9s} right/wrong n={len(right)}/{len(wrong)} AUC={auc:.3f} threshold={t}: "
+                f"{f:9s} right/wrong n={len(right)}/{len(wrong)} AUC={shown} threshold={t}: "
                 f"right pass {np.mean(right >= t):.2f}, wrong pass {np.mean(wrong >= t):.2f}"
             )
     return 0

@@ -24,12 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
+from evals.fragment_framing import DEFAULT
+from evals.judge_eval import auc
 from rag import factory
 from rag.config import Settings
 from rag.judge import deterministic_issues, framed
 from rag.verify import PREMISE_MIN_SCORE, evidence_window, premise_words
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "squad2-dev-half" / "dev.json"
 BARS = sorted({0.5, 0.6, PREMISE_MIN_SCORE, 0.7, 0.75, 0.8})
 
 
@@ -75,8 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         if done % 20 == 0:
             print(f"{done} scored", file=sys.stderr)
     true, false = np.array(scores[True]), np.array(scores[False])
-    auc = float(np.mean([(t > f) + 0.5 * (t == f) for t in true for f in false]))
-    print(f"true premise n={len(true)}, false premise n={len(false)}, AUC={auc:.3f}")
+    area = auc([*true, *false], [True] * len(true) + [False] * len(false))
+    print(f"true premise n={len(true)}, false premise n={len(false)}, AUC={'n/a' if area is None else f'{area:.3f}'}")
     print("| bar | true premise passes | false premise passes |")
     print("|---|---|---|")
     for bar in BARS:
