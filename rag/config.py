@@ -93,6 +93,11 @@ class AnswerSettings(BaseModel):
         "qualifies), ask the generator once more, showing it the failed sentences and why they failed (costs a "
         "second generation; the bundled model seldom gains from it)",
     )
+    join_neighbours: bool = Field(
+        True,
+        description="retrieved passages of one article that overlap or touch reach the generator as one passage "
+        "(the overlap once: a shorter prompt)",
+    )
 
 
 class VerifySettings(BaseModel):

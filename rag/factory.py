@@ -133,6 +133,7 @@ def pipeline(
             max_question_chars=a.max_question_chars,
             premise_check=a.premise_check,
             revise=a.revise,
+            join_neighbours=a.join_neighbours,
         ),
         fallback=ExtractiveGenerator().generate if a.fallback == "extractive" and name != "extractive" else None,
     )

@@ -38,7 +38,7 @@ from rag.answer import (
 from rag.errors import InputError, NotFoundError
 from rag.generate import NOT_STATED, Draft, Generator, Reviser, Revision
 from rag.judge import answer_words, content_words, coverage, entity_issues, share_held
-from rag.retrieve import Retriever
+from rag.retrieve import Retriever, join_neighbours
 from rag.types import Filters, Passage
 from rag.verify import FRAGMENT_WORDS, CheckedSentence, Verifier
 
@@ -67,6 +67,7 @@ class AskParams:
     max_question_chars: int = 1000
     premise_check: bool = True
     revise: bool = False  # when no answering sentence survives, ask a generator that can revise once more
+    join_neighbours: bool = True  # overlapping or touching passages of one article become one (shorter prompt)
 
     def __post_init__(self) -> None:
         if self.passages < 1:
@@ -137,6 +138,8 @@ class Pipeline:
             if not passages and self.retriever.store.counts()["chunks"] == 0:
                 raise NotFoundError("the index holds no articles yet: add some with `rag ingest PATH...`")
             bodies = {p.article_id: self.body_of(p.article_id) for p in passages}
+            if self.params.join_neighbours:
+                passages = join_neighbours(passages, bodies.__getitem__)
         timings["retrieve"] = time.perf_counter() - t
         usage["passages"] = len(passages)
         emit("passages", passages)

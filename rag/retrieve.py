@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from rag.embed import Embedder
 from rag.errors import InputError
@@ -123,6 +125,65 @@ class Retriever:
         # The cap buys diversity, not fewer results: when other articles run out, capped passages fill in.
         kept += [(passage(row, chunk), shingles) for row, chunk, shingles in held_back[: k - len(kept)]]
         return [passage for passage, _ in kept]
+
+
+def join_neighbours(passages: Sequence[Passage], body_of: Callable[[str], str]) -> list[Passage]:
+    """`passages` with those of one article that overlap or touch (only spaces between them) joined into one.
+
+    Neighbouring chunks repeat the sentences they overlap by; joined, a reader (or a prompt) gets that text
+    once, and the sentences on either side of the chunk boundary in one piece. A joined passage is
+    `body_of(article_id)[start:end]` over its parts, takes the place of its best-ranked part, keeps the best
+    score and ranks among them, and its chunk_id names the range ("<article>:2-3"). Everything else keeps
+    its order; `body_of` is called only for articles with more than one passage.
+    """
+    order = {id(p): i for i, p in enumerate(passages)}
+    by_article: dict[str, list[Passage]] = {}
+    for p in passages:
+        by_article.setdefault(p.article_id, []).append(p)
+    joined: dict[int, Passage] = {}  # id() of a run's best-ranked part -> the joined passage
+    absorbed: set[int] = set()  # id() of the other parts
+    for article_id, parts in by_article.items():
+        if len(parts) < 2:
+            continue
+        body = body_of(article_id)
+        parts.sort(key=lambda p: (p.start, p.end))
+        runs = [[parts[0]]]
+        for p in parts[1:]:
+            end = max(q.end for q in runs[-1])
+            if body[end : p.start].strip():  # empty when they overlap
+                runs.append([p])
+            else:
+                runs[-1].append(p)
+        for run in runs:
+            if len(run) > 1:
+                lead = min(run, key=lambda p: order[id(p)])
+                joined[id(lead)] = _join(run, lead, body)
+                absorbed.update(id(p) for p in run if p is not lead)
+    return [joined.get(id(p), p) for p in passages if id(p) not in absorbed]
+
+
+def _join(run: Sequence[Passage], lead: Passage, body: str) -> Passage:
+    first, last = min(run, key=lambda p: p.start), max(run, key=lambda p: p.end)
+
+    def position(p: Passage) -> str:
+        return p.chunk_id.rsplit(":", 1)[-1].split("-")[-1 if p is last else 0]
+
+    def best(values: list[Any], pick: Callable[[list[Any]], Any]) -> Any:
+        present = [v for v in values if v is not None]
+        return pick(present) if present else None
+
+    return replace(
+        lead,
+        chunk_id=f"{lead.article_id}:{position(first)}-{position(last)}",
+        text=body[first.start : last.end],
+        start=first.start,
+        end=last.end,
+        score=max(p.score for p in run),
+        dense_score=best([p.dense_score for p in run], max),
+        dense_rank=best([p.dense_rank for p in run], min),
+        bm25_rank=best([p.bm25_rank for p in run], min),
+        duplicates=tuple(dict.fromkeys(d for p in run for d in p.duplicates)),
+    )
 
 
 def _passage(

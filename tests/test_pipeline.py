@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from rag.retrieve import Retriever
 from rag.store import LocalStore
 from rag.types import Article, Passage
 from rag.verify import CheckedSentence, Verifier
-from tests.conftest import SEED, open_store
+from tests.conftest import SEED, article, open_store
 
 
 class Scripted:
@@ -415,3 +416,37 @@ def test_revision_is_off_by_default_and_configurable(indexed: LocalStore, embedd
 
     assert built().params.revise is False
     assert built(revise=True).params.revise is True
+
+
+def test_neighbouring_passages_reach_the_generator_joined(tmp_path: Path, embedder, ingest) -> None:
+    store = open_store(tmp_path / "index", embedder)
+    long = " ".join(f"The harbour of Genoa saw strike number {i} by dockworkers today." for i in range(40))
+    ingest(store, [article(long, id="genoa", title="Genoa")])
+    q = "Genoa dockworkers strike"
+    retrieved = Retriever(store, embedder).search(q, 5)
+    apart = Scripted("NOT STATED")
+    make(store, embedder, apart, join_neighbours=False).ask(q)
+    assert [p.chunk_id for p in apart.calls[0][1]] == [p.chunk_id for p in retrieved]
+
+    shown = apart.calls[0][1]
+    sentence = next(s for s in ("strike number 1 ", "strike number 2 ") if any(s in p.text for p in shown))
+    together = Scripted("")
+    pipeline = make(store, embedder, together)
+    pipeline.ask(q)
+    joined = together.calls[0][1]
+    assert len(joined) < len(retrieved)
+    for p in joined:
+        assert long[p.start : p.end] == p.text
+    spans = sorted((p.start, p.end) for p in joined)
+    assert all(long[a_end:b_start].strip() for (_, a_end), (b_start, _) in pairwise(spans))
+    covered = {i for p in retrieved for i in range(p.start, p.end)}
+    extra = {i for p in joined for i in range(p.start, p.end)} - covered
+    assert covered <= {i for p in joined for i in range(p.start, p.end)}  # nothing retrieved is lost
+    assert all(long[i].isspace() for i in extra)  # and only the spaces between touching parts are added
+
+    n = next(i for i, p in enumerate(joined, 1) if sentence in p.text)
+    number = sentence.split()[-1]
+    together.text = f"The harbour of Genoa saw strike number {number} by dockworkers today [{n}]."
+    answer = pipeline.ask(q)
+    assert answer.answerable and answer.sources[0].chunk_id == joined[n - 1].chunk_id
+    assert long[answer.sources[0].start : answer.sources[0].end] == answer.sources[0].quote

@@ -8,9 +8,9 @@ import pytest
 
 from rag.embedders.hashing import HashEmbedder
 from rag.errors import InputError
-from rag.retrieve import RetrievalParams, Retriever
+from rag.retrieve import RetrievalParams, Retriever, join_neighbours
 from rag.store import LocalStore
-from rag.types import Article, Filters
+from rag.types import Article, Filters, Passage
 from tests.conftest import article
 
 
@@ -89,3 +89,35 @@ def test_in_memory_bm25_ranks_as_fts5(store: LocalStore, ingest: Callable, news:
         reference = retriever.search(q, 10)
         assert [p.chunk_id for p in passages] == [p.chunk_id for p in reference], q
         assert [p.bm25_rank for p in passages] == [p.bm25_rank for p in reference], q
+
+
+def _part(article_id: str, position: int, body: str, start: int, end: int, score: float, **ranks) -> Passage:
+    return Passage(f"{article_id}:{position}", article_id, body[start:end], start, end, score, **ranks)
+
+
+def test_join_neighbours_joins_overlapping_and_touching_parts_of_one_article() -> None:
+    body = "One ship left. Two ships came. Three ships sank. Four ships docked.  Five ships waited. Six left."
+    s = [body.index(w) for w in ("One", "Two", "Three", "Four", "Five", "Six")] + [len(body)]
+    other = "Elsewhere nothing happened."
+    passages = [
+        _part("a", 2, body, s[1], s[3], 0.9, dense_score=0.5, dense_rank=3),  # Two..Three
+        _part("b", 0, other, 0, len(other), 0.8),
+        _part("a", 1, body, s[0], s[2], 0.7, dense_score=0.6, bm25_rank=2),  # One..Two: overlaps the first
+        _part("a", 3, body, s[3], s[4], 0.6, bm25_rank=1),  # Four: touches Three (one space between)
+        _part("a", 5, body, s[5], s[6], 0.5),  # Six: "Five" lies between, so it stays apart
+    ]
+    asked: list[str] = []
+
+    def body_of(article_id: str) -> str:
+        asked.append(article_id)
+        return body if article_id == "a" else other
+
+    joined = join_neighbours(passages, body_of)
+    assert [p.chunk_id for p in joined] == ["a:1-3", "b:0", "a:5"]
+    first = joined[0]
+    assert first.text == body[s[0] : s[4]] and (first.start, first.end) == (s[0], s[4])
+    assert first.score == 0.9 and first.dense_score == 0.6 and first.dense_rank == 3 and first.bm25_rank == 1
+    assert joined[1] is passages[1] and joined[2] is passages[4]
+    assert asked == ["a"]  # b has one passage: nothing to join, its body is not read
+    assert join_neighbours(joined, body_of) == joined  # joining again changes nothing
+    assert join_neighbours([], body_of) == []
