@@ -1,6 +1,6 @@
 """Performance of the product on this machine, with LlamaIndex measured side by side in the same run.
 
-    python -m evals.bench [--articles 300] [--quick] [--out evals/results/bench.json]
+    python -m evals.bench [--articles 300|all] [--quick] [--out evals/results/bench.json]
                           [--sections ingest peer search vectors ask] [--sizes 1000 10000 100000]
                           [--index /tmp/rtqa] [--ask-questions 8] [--generators extractive local]
 
@@ -189,6 +189,7 @@ class Sample:
     question_ids: list[str]
     questions: list[Question]
     articles: dict[str, Any] = field(default_factory=dict)  # id -> Article (last version), as parsed
+    own: dict[str, list[str]] = field(default_factory=dict)  # question id -> ids of its own search results
 
 
 def make_sample(data: Path, n_articles: int, seed: int, workdir: Path) -> Sample:
@@ -219,7 +220,7 @@ def make_sample(data: Path, n_articles: int, seed: int, workdir: Path) -> Sample
     articles = {a.id: a for a in read_sources([out]) if isinstance(a, Article)}
     wanted = set(chosen)
     questions = [q for q in load_questions(data) if q.id in wanted and q.answer.strip()]
-    return Sample(out, chosen, questions, articles)
+    return Sample(out, chosen, questions, articles, {qid: ids for qid, ids in groups if qid in wanted})
 
 
 # -- ingest (ours) ------------------------------------------------------------------------------------
@@ -484,18 +485,33 @@ def peer_summary(report: dict[str, Any], tokenizer: Any, bodies: dict[str, str])
 
 @dataclass
 class Ranked:
-    """One system's results for one question: texts best first, and the seconds the search took."""
+    """One system's results for one question: texts and their article ids, best first, and the seconds the
+    search took."""
 
     texts: list[str]
+    articles: list[str]
     seconds: float
 
 
-def score(questions: list[Question], ranked: dict[str, Ranked], located: set[str], enc: Any, k: int) -> dict:
-    answer_hits, evidence_hits, tokens = [], [], []
+def score(
+    questions: list[Question],
+    ranked: dict[str, Ranked],
+    located: set[str],
+    enc: Any,
+    k: int,
+    own: dict[str, list[str]] | None = None,
+) -> dict:
+    """answer@k (a result contains the gold answer text), passage@k (a result holds the evidence, over the
+    questions in `located`), article@k (a result comes from one of the question's own search results, `own`),
+    MRR@10 of each, and the mean cl100k tokens of the first k results."""
+    answer_hits, evidence_hits, article_hits, tokens = [], [], [], []
+    own = own or {}
     for q in questions:
         r = ranked[q.id]
         gold = normalise(q.answer)
         answer_hits.append([gold in normalise(t) for t in r.texts])
+        mine = set(own.get(q.id, ()))
+        article_hits.append([a in mine for a in r.articles])
         tokens.append([len(enc.encode(t, disallowed_special=())) for t in r.texts])
         if q.id in located:
             evidence_hits.append([contains_evidence(t, q.evidence) for t in r.texts])
@@ -509,6 +525,9 @@ def score(questions: list[Question], ranked: dict[str, Ranked], located: set[str
         "evidence_questions": len(evidence_hits),
         f"passage@{k}": _r(hits_at(evidence_hits, k)),
         f"passage_mrr@{min(k, 10)}": _r(mrr_at(evidence_hits, min(k, 10))),
+        f"article@{k}": _r(hits_at(article_hits, k)),
+        f"article_mrr@{min(k, 10)}": _r(mrr_at(article_hits, min(k, 10))),
+        "distinct_articles_mean": round(sum(len(set(r.articles[:k])) for r in ranked.values()) / len(ranked), 1),
         "context_tokens_mean": round(mean_prefix_tokens(tokens, k), 1),
         "latency": latency_ms([r.seconds for r in ranked.values()]),
         "_tokens": tokens,
@@ -529,7 +548,7 @@ def ours_ranked(store: Any, embedder: Any, questions: list[Question], mode: str,
     for q in questions:
         t = time.perf_counter()
         passages = retriever.search(q.question, k=k)
-        out[q.id] = Ranked([p.text for p in passages], time.perf_counter() - t)
+        out[q.id] = Ranked([p.text for p in passages], [p.article_id for p in passages], time.perf_counter() - t)
     return out
 
 
@@ -540,23 +559,46 @@ def compare(sample: Sample, store: Any, embedder: Any, peer: dict[str, Any] | No
     questions = sample.questions
     prepared = [Text(a.body) for a in sample.articles.values()]
     located = {q.id for q in questions if q.evidence and any(contains_evidence(t, q.evidence) for t in prepared)}
+    own = sample.own
     runs: dict[str, dict[str, Any]] = {}
     for mode in ("hybrid", "dense", "bm25"):
-        runs[f"ours {mode} @{K}"] = score(questions, ours_ranked(store, embedder, questions, mode, K), located, enc, K)
-    out: dict[str, Any] = {"questions": len(questions), "evidence_located": len(located), "runs": runs}
+        ranked = ours_ranked(store, embedder, questions, mode, K)
+        runs[f"ours {mode} @{K}"] = score(questions, ranked, located, enc, K, own)
+    out: dict[str, Any] = {
+        "questions": len(questions),
+        "evidence_located": len(located),
+        "answer_ceiling": answer_ceiling(questions, sample.articles, own),
+        "runs": runs,
+    }
     if peer is not None:
-        ranked = {q["id"]: Ranked([h["text"] for h in q["hits"]], q["seconds"]) for q in peer["queries"]}
-        runs[f"llamaindex @{K}"] = score(questions, ranked, located, enc, K)
+        ranked = {
+            q["id"]: Ranked([h["text"] for h in q["hits"]], [h["doc"] for h in q["hits"]], q["seconds"])
+            for q in peer["queries"]
+        }
+        runs[f"llamaindex @{K}"] = score(questions, ranked, located, enc, K, own)
         budget = runs[f"llamaindex @{K}"]["context_tokens_mean"]
         deep = score(questions, ours_ranked(store, embedder, questions, "hybrid", K_MAX), located, enc, K_MAX)
         k_eq = k_for_budget(deep["_tokens"], budget, K_MAX)
         out["equal_budget"] = {"peer_tokens_top10": budget, "ours_k": k_eq}
         for mode in ("hybrid", "dense"):
             ranked = ours_ranked(store, embedder, questions, mode, k_eq)
-            runs[f"ours {mode} @{k_eq} (equal budget)"] = score(questions, ranked, located, enc, k_eq)
+            runs[f"ours {mode} @{k_eq} (equal budget)"] = score(questions, ranked, located, enc, k_eq, own)
     for run in runs.values():
         run.pop("_tokens", None)
     return out
+
+
+def answer_ceiling(questions: list[Question], articles: dict[str, Any], own: dict[str, list[str]]) -> dict[str, Any]:
+    """How often answer@k can count at all: the share of questions whose gold answer text occurs in one of their
+    own search results, and in any article of the sample (there it may be a coincidence: "1978", "Rugby")."""
+    bodies = {a.id: normalise(a.body) for a in articles.values()}
+    in_own = in_any = 0
+    for q in questions:
+        gold = normalise(q.answer)
+        in_own += any(gold in bodies.get(a, "") for a in own.get(q.id, ()))
+        in_any += any(gold in body for body in bodies.values())
+    n = max(1, len(questions))
+    return {"in_own_articles": _r(in_own / n), "in_any_article": _r(in_any / n)}
 
 
 def query_embedding_check(store: Any, sample: Sample) -> dict[str, Any]:
@@ -875,6 +917,9 @@ def print_comparison(comp: dict[str, Any]) -> None:
                 r[f"answer_mrr@{min(k, 10)}"],
                 r[f"passage@{k}"],
                 r[f"passage_mrr@{min(k, 10)}"],
+                r[f"article@{k}"],
+                r[f"article_mrr@{min(k, 10)}"],
+                r["distinct_articles_mean"],
                 r["context_tokens_mean"],
                 r["latency"]["p50_ms"],
                 r["latency"]["p95_ms"],
@@ -885,9 +930,26 @@ def print_comparison(comp: dict[str, Any]) -> None:
     )
     print(
         table(
-            ["run", "answer@k", "answer MRR@10", "passage@k", "passage MRR@10", "context tokens", "p50 ms", "p95 ms"],
+            [
+                "run",
+                "answer@k",
+                "answer MRR@10",
+                "passage@k",
+                "passage MRR@10",
+                "own article@k",
+                "own article MRR@10",
+                "distinct articles",
+                "context tokens",
+                "p50 ms",
+                "p95 ms",
+            ],
             rows,
         )
+    )
+    ceiling = comp["answer_ceiling"]
+    print(
+        f"The gold answer text occurs in one of the question's own search results for {ceiling['in_own_articles']} "
+        f"of the questions, in any article of the sample for {ceiling['in_any_article']}."
     )
 
 
@@ -981,6 +1043,9 @@ def targets(report: dict[str, Any]) -> dict[str, Any]:
             "k": eq,
             "points_at_10": round(100 * (ours10[f"answer@{K}"] - peer_run[f"answer@{K}"]), 1),
             "points_at_equal_budget": round(100 * (ours_eq[f"answer@{eq}"] - peer_run[f"answer@{K}"]), 1),
+            "gold answer in the question's own articles": comp["answer_ceiling"]["in_own_articles"],
+            "peer own-article@10": peer_run[f"article@{K}"],
+            "ours hybrid own-article@10": ours10[f"article@{K}"],
         }
         out["hits10_vs_peer"]["met"] = out["hits10_vs_peer"]["points_at_equal_budget"] >= 10
     for name, row in out.items():
@@ -993,7 +1058,9 @@ def targets(report: dict[str, Any]) -> dict[str, Any]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--articles", type=int, default=300, help="RealTimeQA articles to ingest (about)")
+    parser.add_argument(
+        "--articles", type=_article_count, default=300, help="RealTimeQA articles to ingest (about), or all"
+    )
     parser.add_argument("--quick", action="store_true", help="a smoke test of every section in a few minutes")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS))
@@ -1016,6 +1083,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.ask_questions = min(args.ask_questions, 1)
         args.lever_texts = min(args.lever_texts, 24)
     return args
+
+
+def _article_count(text: str) -> int:
+    if text == "all":
+        return sys.maxsize
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of articles or 'all', got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1 article, got {n}")
+    return n
 
 
 def main(argv: list[str] | None = None) -> int:

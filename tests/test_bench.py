@@ -214,16 +214,39 @@ def test_score_uses_the_same_definitions_for_both_systems() -> None:
     q = Question(
         "q1", "2024/01/05", "Who won?", "Lai Ching-te", ("a",), ("Lai Ching-te won the presidential election",)
     )
-    ranked = {"q1": bench.Ranked(["nothing here", "In the end LAI CHING-TE won the presidential election."], 0.01)}
+    texts = ["nothing here", "In the end LAI CHING-TE won the presidential election.", "more"]
+    ranked = {"q1": bench.Ranked(texts, ["x", "y", "mine"], 0.01)}
 
     class Enc:
         def encode(self, text: str, **_: object) -> list[int]:
             return list(range(len(text.split())))
 
-    out = bench.score([q], ranked, {"q1"}, Enc(), 10)
+    out = bench.score([q], ranked, {"q1"}, Enc(), 10, own={"q1": ["mine", "other"]})
     assert out["answer@1"] == 0 and out["answer@10"] == 1 and out["answer_mrr@10"] == 0.5
     assert out["passage@10"] == 1 and out["evidence_questions"] == 1
-    assert out["context_tokens_mean"] == 2 + 9
+    assert out["article@10"] == 1 and out["article_mrr@10"] == pytest.approx(1 / 3, abs=1e-3)
+    assert out["distinct_articles_mean"] == 3
+    assert out["context_tokens_mean"] == 2 + 9 + 1
+    assert bench.score([q], ranked, {"q1"}, Enc(), 2, own={"q1": ["mine"]})["article@2"] == 0
+
+
+def test_answer_ceiling_counts_own_articles_apart_from_the_rest() -> None:
+    from types import SimpleNamespace
+
+    from evals.realtimeqa import Question
+
+    def question(qid: str, answer: str) -> Question:
+        return Question(qid, "2024/01/05", "Which?", answer, (answer,), ())
+
+    articles = {
+        "a": SimpleNamespace(id="a", body="The Beatles reunite."),
+        "b": SimpleNamespace(id="b", body="Rugby is a sport."),
+        "c": SimpleNamespace(id="c", body="Nothing."),
+    }
+    questions = [question("q1", "The Beatles"), question("q2", "rugby"), question("q3", "Ecuador")]
+    own = {"q1": ["a"], "q2": ["c"], "q3": ["a", "b", "c"]}
+    out = bench.answer_ceiling(questions, articles, own)
+    assert out == {"in_own_articles": pytest.approx(1 / 3, abs=1e-3), "in_any_article": pytest.approx(2 / 3, abs=1e-3)}
 
 
 # -- the peer's report -----------------------------------------------------------------------------------
@@ -348,7 +371,7 @@ def test_summarise_ask_splits_stages_and_rates() -> None:
 
 def test_targets_are_reported_not_asserted() -> None:
     def run(k: int, answer: float) -> dict:
-        return {"k": k, f"answer@{k}": answer}
+        return {"k": k, f"answer@{k}": answer, f"article@{k}": answer + 0.3}
 
     report = {
         "ingest": {"tokens_read_per_s_model": 9000.0},
@@ -356,6 +379,7 @@ def test_targets_are_reported_not_asserted() -> None:
         "search": {"sizes": {"1000": {"whole": {"p50_ms": 5.0}}, "100000": {"whole": {"p50_ms": 25.0}}}},
         "comparison": {
             "equal_budget": {"ours_k": 40},
+            "answer_ceiling": {"in_own_articles": 0.5, "in_any_article": 0.7},
             "runs": {
                 "ours hybrid @10": run(10, 0.5),
                 "llamaindex @10": run(10, 0.45),
@@ -367,6 +391,7 @@ def test_targets_are_reported_not_asserted() -> None:
     assert out["embed_throughput_vs_peer"]["met"] and out["embed_throughput_vs_peer"]["ours/peer"] == 3.0
     assert not out["search_p50_ms_at_1e5"]["met"]
     assert out["hits10_vs_peer"]["points_at_equal_budget"] == 15.0 and out["hits10_vs_peer"]["met"]
+    assert out["hits10_vs_peer"]["ours hybrid own-article@10"] == 0.8
     assert all("target" in row for row in out.values())
 
 
@@ -375,3 +400,7 @@ def test_quick_mode_shrinks_every_section() -> None:
     assert args.articles <= 40 and max(args.sizes) <= 10_000 and args.queries <= 30 and args.ask_questions <= 2
     full = bench.parse_args([])
     assert full.sizes == [1_000, 10_000, 100_000] and full.out == bench.DEFAULT_OUT
+    assert bench.parse_args(["--articles", "all"]).articles >= 10**9
+    for bad in ("0", "many"):
+        with pytest.raises(SystemExit):
+            bench.parse_args(["--articles", bad])
