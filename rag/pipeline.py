@@ -67,7 +67,7 @@ class AskParams:
     max_question_chars: int = 1000
     premise_check: bool = True
     revise: bool = False  # when no answering sentence survives, ask a generator that can revise once more
-    join_neighbours: bool = True  # overlapping or touching passages of one article become one (shorter prompt)
+    join_neighbours: bool = False  # overlapping or touching passages of one article become one (shorter prompt)
 
     def __post_init__(self) -> None:
         if self.passages < 1:

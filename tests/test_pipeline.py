@@ -425,13 +425,13 @@ def test_neighbouring_passages_reach_the_generator_joined(tmp_path: Path, embedd
     q = "Genoa dockworkers strike"
     retrieved = Retriever(store, embedder).search(q, 5)
     apart = Scripted("NOT STATED")
-    make(store, embedder, apart, join_neighbours=False).ask(q)
+    make(store, embedder, apart).ask(q)  # the default: passages as retrieved
     assert [p.chunk_id for p in apart.calls[0][1]] == [p.chunk_id for p in retrieved]
 
     shown = apart.calls[0][1]
     sentence = next(s for s in ("strike number 1 ", "strike number 2 ") if any(s in p.text for p in shown))
     together = Scripted("")
-    pipeline = make(store, embedder, together)
+    pipeline = make(store, embedder, together, join_neighbours=True)
     pipeline.ask(q)
     joined = together.calls[0][1]
     assert len(joined) < len(retrieved)
