@@ -80,6 +80,8 @@ def score(question: SeedQuestion, answer: Answer, body: str, raw: str) -> dict[s
         "revise_draft": answer.usage.get("revise_draft", ""),
         "timings": answer.timings,
         "judge_calls": answer.usage.get("judge_calls", 0),
+        "passages": answer.usage.get("passages", 0),
+        "prompt_tokens": answer.usage.get("prompt_tokens"),
     }
 
 
@@ -100,6 +102,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "quote_exactness": _share(sum(r["exact_quotes"] for r in rows), sources),
         "sentences": sentences,
         "sources": sources,
+        "passages_mean": _mean([r.get("passages") for r in rows]),
+        "prompt_tokens_mean": _mean([r.get("prompt_tokens") for r in rows]),
         "latency": {
             stage: {
                 "p50": round(percentile([r["timings"][stage] for r in rows if stage in r["timings"]], 50), 3),
@@ -109,6 +113,12 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             for stage in stages
         },
     }
+
+
+def _mean(values: list[Any]) -> float | None:
+    """Mean of the values present (a question the pipeline abstained on before drafting has no prompt)."""
+    present = [v for v in values if v is not None]
+    return round(statistics.fmean(present), 1) if present else None
 
 
 def _share(n: int, total: int) -> float | None:
