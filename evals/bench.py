@@ -18,7 +18,9 @@ Sections (all by default; `--quick` shrinks every one to a smoke test of a few m
   `--peer-venv`) ingests the same articles and answers the same questions; both are scored with the same
   code: answer@k (a top-k passage contains the gold answer), passage@k (it holds the evidence sentence;
   `evals.realtimeqa.contains_evidence`, over questions whose evidence some article of the sample holds),
-  MRR@10 of each, and the cl100k tokens of the passages returned. Ours is also run with k chosen so its
+  own article@k (a top-k passage comes from one of the question's own search results), MRR@10 of each, and
+  the cl100k tokens of the passages returned; and the ceiling of answer@k: the share of questions whose gold
+  answer text occurs in one of their own articles, or in any article of the sample. Ours is also run with k chosen so its
   passages hold no more tokens than the peer's top 10 (equal context budget). Figures are given as ratios
   peer/ours. The questions are those whose search results make up the sample (all their articles are in
   the corpus; the other questions' articles are the distractors).

@@ -172,9 +172,10 @@ def _join(run: Sequence[Passage], lead: Passage, body: str) -> Passage:
         present = [v for v in values if v is not None]
         return pick(present) if present else None
 
+    chunk_id = first.chunk_id if first is last else f"{lead.article_id}:{position(first)}-{position(last)}"
     return replace(
         lead,
-        chunk_id=f"{lead.article_id}:{position(first)}-{position(last)}",
+        chunk_id=chunk_id,
         text=body[first.start : last.end],
         start=first.start,
         end=last.end,

@@ -121,3 +121,5 @@ def test_join_neighbours_joins_overlapping_and_touching_parts_of_one_article() -
     assert asked == ["a"]  # b has one passage: nothing to join, its body is not read
     assert join_neighbours(joined, body_of) == joined  # joining again changes nothing
     assert join_neighbours([], body_of) == []
+    inside = _part("a", 2, body, s[1], s[2], 0.4)  # within a:1-3: the joined passage keeps its own name
+    assert [p.chunk_id for p in join_neighbours([first, inside], body_of)] == ["a:1-3"]
