@@ -98,6 +98,11 @@ class AnswerSettings(BaseModel):
         description="retrieved passages of one article that overlap or touch reach the generator as one passage "
         "(the overlap once: a shorter prompt; the bundled model answered fewer seed questions with it)",
     )
+    relevant_only: bool = Field(
+        False,
+        description="the generator sees only the retrieved passages that pass the relevance gate (min_similarity "
+        "or min_coverage), not all of them: a shorter prompt",
+    )
 
 
 class VerifySettings(BaseModel):

@@ -134,6 +134,7 @@ def pipeline(
             premise_check=a.premise_check,
             revise=a.revise,
             join_neighbours=a.join_neighbours,
+            relevant_only=a.relevant_only,
         ),
         fallback=ExtractiveGenerator().generate if a.fallback == "extractive" and name != "extractive" else None,
     )

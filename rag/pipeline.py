@@ -68,6 +68,7 @@ class AskParams:
     premise_check: bool = True
     revise: bool = False  # when no answering sentence survives, ask a generator that can revise once more
     join_neighbours: bool = False  # overlapping or touching passages of one article become one (shorter prompt)
+    relevant_only: bool = False  # the generator sees only the passages that pass the relevance gate
 
     def __post_init__(self) -> None:
         if self.passages < 1:
@@ -141,15 +142,18 @@ class Pipeline:
             if self.params.join_neighbours:
                 passages = join_neighbours(passages, bodies.__getitem__)
         timings["retrieve"] = time.perf_counter() - t
+        retrieved = passages
+        relevant = [p for p in passages if self._relevant(question, p)]
+        if self.params.relevant_only and relevant:
+            passages = relevant  # what the generator is shown, and what citations number
         usage["passages"] = len(passages)
         emit("passages", passages)
-        relevant = [p for p in passages if self._relevant(question, p)]
         if not relevant:
             best = max((p.dense_score or 0.0 for p in passages), default=0.0)
             usage["notes"] = [f"best passage similarity {best:.2f} < {self.params.min_similarity}"]
             return done(NO_RELEVANT_PASSAGES)
         if self.params.premise_check:
-            issues = entity_issues(question, _evidence(passages))
+            issues = entity_issues(question, _evidence(retrieved))
             if issues:
                 usage["notes"] = [f"question: {i.replace('not in passage', 'in no retrieved passage')}" for i in issues]
                 return done(INSUFFICIENT_SUPPORT)

@@ -450,3 +450,25 @@ def test_neighbouring_passages_reach_the_generator_joined(tmp_path: Path, embedd
     answer = pipeline.ask(q)
     assert answer.answerable and answer.sources[0].chunk_id == joined[n - 1].chunk_id
     assert long[answer.sources[0].start : answer.sources[0].end] == answer.sources[0].quote
+
+
+def test_relevant_only_shows_the_generator_just_the_passages_that_pass_the_gate(indexed: LocalStore, embedder) -> None:
+    from rag.judge import coverage
+
+    q = "Who confirmed the refusal?"
+    retrieved = Retriever(indexed, embedder).search(q, 5)
+    passing = [p.chunk_id for p in retrieved if coverage(q, f"{p.title}\n{p.text}") >= 0.5]
+    assert 0 < len(passing) < len(retrieved)  # the fixture has both kinds
+    every, some = Scripted("NOT STATED"), Scripted("NOT STATED")
+    make(indexed, embedder, every, min_similarity=1.0).ask(q)
+    events: list[tuple[str, object]] = []
+    pipeline = make(indexed, embedder, some, min_similarity=1.0, relevant_only=True)
+    pipeline.ask(q, on_event=lambda kind, payload: events.append((kind, payload)))
+    assert [p.chunk_id for p in every.calls[0][1]] == [p.chunk_id for p in retrieved]
+    assert [p.chunk_id for p in some.calls[0][1]] == passing
+    assert [p.chunk_id for p in events[0][1]] == passing  # streamed citations number what the generator saw
+
+    n = next(i for i, p in enumerate(some.calls[0][1], 1) if "Crosetto" in p.text)
+    some.text = f"Guido Crosetto confirmed the refusal [{n}]."
+    answer = pipeline.ask(q)
+    assert answer.answerable and answer.sources[0].chunk_id == passing[n - 1]
