@@ -21,9 +21,9 @@ Sections (all by default; `--quick` shrinks every one to a smoke test of a few m
   own article@k (a top-k passage comes from one of the question's own search results), MRR@10 of each, and
   the cl100k tokens of the passages returned; and the ceiling of answer@k: the share of questions whose gold
   answer text occurs in one of their own articles, or in any article of the sample. Ours is also run with k
-  chosen so its passages hold no more tokens than the peer's top 10 (equal context budget). Figures are given as ratios
-  peer/ours. The questions are those whose search results make up the sample (all their articles are in
-  the corpus; the other questions' articles are the distractors).
+  chosen so its passages hold no more tokens than the peer's top 10 (equal context budget). Figures are given
+  as ratios peer/ours. The questions are those whose search results make up the sample (all their articles
+  are in the corpus; the other questions' articles are the distractors).
 - search: whole-path latency (`Retriever.search`, k=10: query embedding, FAISS, BM25, fusion with passage
   fetching, each timed by the retriever's `last_timings`) at about 10^3, 10^4 and 10^5 chunks. 10^3 and 10^4
   are whole articles of `--index` (read-only; default /tmp/rtqa, every RealTimeQA article); above the real
