@@ -115,6 +115,13 @@ class Corpus:
     def article(self, row: int) -> str:
         return self.chunks[row][0]
 
+    def window(self, row: int, chars: int) -> tuple[str, int]:
+        """The chunk's text widened by `chars` on each side within its article (`widen`), and its tokens."""
+        article, start, end, _ = self.chunks[row]
+        a, b = widen(self.bodies[article], start, end, chars)
+        text = self.bodies[article][a:b]
+        return text, self.count(text)
+
     def vectors(self, rows: Sequence[int]) -> np.ndarray:
         marks = ",".join("?" * len(rows))
         found = dict(self.store._db.execute(f"SELECT id, embedding FROM chunks WHERE id IN ({marks})", list(rows)))
@@ -138,13 +145,7 @@ def variants(c: Corpus) -> dict[str, tuple[Variant, bool]]:
 
     def widened(chars: int) -> Callable[[str], list[tuple[str, int]]]:
         def run(qid: str) -> list[tuple[str, int]]:
-            out = []
-            for row in one_per_article_first(fused(qid), c.article)[:10]:
-                article, start, end, _ = c.chunks[row]
-                a, b = widen(c.bodies[article], start, end, chars)
-                text = c.bodies[article][a:b]
-                out.append((text, c.count(text)))
-            return out
+            return [c.window(row, chars) for row in one_per_article_first(fused(qid), c.article)[:10]]
 
         return run
 
@@ -159,17 +160,10 @@ def variants(c: Corpus) -> dict[str, tuple[Variant, bool]]:
             def key(article: str) -> float:
                 return sum(sorted((s for s, _ in per[article]), reverse=True)[:take])
 
-            out = []
-            for article in sorted(per, key=lambda a: -key(a))[:10]:
-                if whole:
-                    text = c.bodies[article]
-                else:
-                    _, row = max(per[article])
-                    _, start, end, _ = c.chunks[row]
-                    a, b = widen(c.bodies[article], start, end, 1500)
-                    text = c.bodies[article][a:b]
-                out.append((text, c.count(text)))
-            return out
+            top = sorted(per, key=lambda a: -key(a))[:10]
+            if whole:
+                return [(c.bodies[a], c.count(c.bodies[a])) for a in top]
+            return [c.window(max(per[a])[1], 1500) for a in top]
 
         return run
 
