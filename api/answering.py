@@ -16,8 +16,7 @@ from typing import Any
 from fastapi import Request
 
 from api.service import Cancelled, Service
-from rag.answer import Answer
-from rag.types import Filters, Passage
+from rag.types import Answer, Filters, Passage
 from rag.verify import CheckedSentence
 
 POLL_S = 0.25  # how often a waiting request checks that its client is still there

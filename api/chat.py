@@ -30,9 +30,8 @@ from api.answering import AnswerRun
 from api.auth import require_key
 from api.errors import ApiError, error_body, from_exception
 from api.native import SSE_HEADERS, service_of
-from rag.answer import Answer, Source
 from rag.conversation import Turn, resolve_question
-from rag.types import Filters
+from rag.types import Answer, Filters, Source
 
 router = APIRouter(dependencies=[Depends(require_key)], tags=["openai"])
 

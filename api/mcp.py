@@ -32,8 +32,8 @@ from rag.types import Filters, Passage
 
 if TYPE_CHECKING:
     from api.service import Service
-    from rag.answer import Answer
     from rag.config import Settings
+    from rag.types import Answer
 
 INSTRUCTIONS = """\
 Questions over a local collection of news articles. `ask` answers in sentences that each cite numbered

@@ -20,15 +20,14 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from rag import __version__, factory
-from rag.answer import Answer
 from rag.config import Settings
-from rag.embed import Embedder
+from rag.embedders.base import Embedder
 from rag.errors import NotFoundError, RagError
 from rag.indexer import IngestReport
 from rag.ingest import IngestProblem
 from rag.pipeline import EventHook, Pipeline
 from rag.store import LocalStore
-from rag.types import Article, Filters, Passage
+from rag.types import Answer, Article, Filters, Passage
 
 T = TypeVar("T")
 

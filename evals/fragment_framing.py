@@ -7,7 +7,7 @@ answer and the gold span of ANOTHER question on the same paragraph a wrong one (
 the paragraph does contain, so the deterministic checks cannot reject it). Pairs the checks flag are left
 out. Each framing gives the model's P(Yes) (`LLMJudge.probability`, prompt support-v1) on a window of the
 paragraph (`rag.verify.evidence_window`):
-- current: `rag.judge.framed(answer, question)` ("Asked "…", the answer is: Kyiv"), window by the answer
+- current: `rag.judges.framed(answer, question)` ("Asked "…", the answer is: Kyiv"), window by the answer
   (what the answer path runs);
 - cur_qwin: the same claim, window by question and answer together;
 - qa: "Question: …\\nAnswer: Kyiv", window by question and answer;
@@ -28,8 +28,9 @@ import numpy as np
 from evals.judge_eval import auc
 from rag import factory
 from rag.config import Settings
-from rag.judge import deterministic_issues, framed
-from rag.verify import evidence_window
+from rag.judges.checks import deterministic_issues
+from rag.judges.llm import framed
+from rag.text import evidence_window
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "squad2-dev-half" / "dev.json"
 FRAMINGS = ("current", "cur_qwin", "qa", "qa_awin")

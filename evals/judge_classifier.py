@@ -6,7 +6,7 @@ labelled sets and reported on the other.
 
 Inputs per pair: the model's P(Yes) under each prompt named by `--scores` (read from the cache that
 `evals.judge_eval` fills; pairs not scored yet are left out and counted), and the model-free
-`rag.judge.support_features` of the claim against the whole evidence. A logistic regression (scikit-learn,
+`rag.judges.support_features` of the claim against the whole evidence. A logistic regression (scikit-learn,
 here only; the service applies the saved coefficients with numpy) is trained on the training part: with
 `--train-on dev`, the half of every set whose evidence hashes even (so summaries of one document never
 straddle the split); with `--train-on SET`, all of that set, every other set held out. The threshold is
@@ -33,7 +33,7 @@ import numpy as np
 
 from evals.judge_eval import DEFAULT_CACHE, Cache, at_threshold, auc, sample
 from evals.judge_sets import DEFAULT_DIR, LOADERS, Pair, load_set
-from rag.judge import claim_parts, deterministic_issues, support_features
+from rag.judges.checks import claim_parts, deterministic_issues, support_features
 from rag.llm import MODEL_NAME
 
 PROMPT_OF = {"v1": "support-v1", "v1w": "support-v1", "v2w": "support-v2", "v1s": "support-v1"}
@@ -264,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.save.suffix == ".py":
             command = " ".join(argv or sys.argv[1:])
             doc = textwrap.fill(
-                "The support judge's calibration: a logistic regression over `rag.judge.support_features` and "
+                "The support judge's calibration: a logistic regression over `rag.judges.support_features` and "
                 f"the model's logit P(Yes), written by `python -m evals.judge_classifier {command}`.",
                 width=110,
             )

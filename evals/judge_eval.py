@@ -4,7 +4,8 @@
                                [--tune-on wice] [--judge llm|fake] [--out results.json] [--cache F.jsonl]
                                [--prompt support-v1|support-v2] [--evidence full|window|sentences]
 
-`--prompt` picks the model's prompt (`rag.judge.PROMPTS`); `--evidence window` judges against the
+`--prompt` picks the model's prompt (`rag.judges.llm.PROMPTS`; support-v2 is defined here); `--evidence window`
+judges against the
 sentences that cover the claim best, as the answer path does, and `--evidence sentences` judges each
 sentence of the claim against its own window (the lowest P(Yes) counts). `evals.judge_classifier` combines
 the cached scores with model-free features.
@@ -32,12 +33,46 @@ from typing import Any
 
 from evals.judge_sets import DEFAULT_DIR, FILES, LOADERS, Pair, balanced_choice, load_set
 from evals.suite import metrics
-from rag.judge import PROMPT_VERSION, PROMPTS, LLMJudge, coverage, deterministic_issues
+from rag.judges.checks import deterministic_issues
+from rag.judges.llm import PROMPT_VERSION, PROMPTS, LLMJudge, Prompt
 from rag.llm import MODEL_NAME, LocalLLM
+from rag.text import CITATION, coverage
 
 DEFAULT_SETS = ("wice", "factcheckgpt", "summedits_scitldr")
 DEFAULT_CACHE = Path.home() / ".cache" / "rag" / "judge_eval.jsonl"
 Scorer = Callable[[Pair], dict[str, float]]
+
+
+# A second prompt, measured against the first with evals/judge_eval.py (`--prompt support-v2`): the claim
+# comes first, the model is asked whether every detail is stated, and four worked examples sit in the
+# system prompt (its KV cache is reused across calls, so they cost time only on the first call).
+SYSTEM_PROMPT_V2 = (
+    "You check whether a passage states every detail of a claim. A claim is supported only if each of its "
+    "names, numbers, dates, places, and actions (who did what, and whether it happened or not) is stated "
+    "in the passage or follows directly from it. A claim that says more than the passage, changes a "
+    "detail, or is about something else is not supported. Answer with one word: Yes or No.\n\n"
+    "Examples:\n"
+    "Claim: The mayor opened the bridge in May.\nPassage: Mayor Ann Lee opened the new bridge on May 3.\n"
+    "Answer: Yes\n"
+    "Claim: The mayor opened the bridge in June.\nPassage: Mayor Ann Lee opened the new bridge on May 3.\n"
+    "Answer: No\n"
+    "Claim: The mayor opened the bridge, which cost $40 million.\n"
+    "Passage: Mayor Ann Lee opened the new bridge on May 3.\nAnswer: No\n"
+    "Claim: Ann Lee's deputy opened the bridge.\nPassage: Mayor Ann Lee opened the new bridge on May 3.\n"
+    "Answer: No"
+)
+
+
+def user_prompt_v2(claim: str, evidence: str) -> str:
+    """The second prompt's question: the claim first, then the passage, then "is every detail stated?"."""
+    claim = " ".join(CITATION.sub(" ", claim).split())
+    return (
+        f"Claim: {claim}\n\nPassage:\n{evidence.strip()}\n\n"
+        "Is every detail of the claim stated in the passage? Answer Yes or No."
+    )
+
+
+PROMPTS["support-v2"] = Prompt(SYSTEM_PROMPT_V2, user_prompt_v2)
 
 
 def sample(pairs: Sequence[Pair], limit: int | None, seed: int) -> list[Pair]:
@@ -114,7 +149,7 @@ def make_scorer(
     `evidence="window"` judges against the passage sentences that cover the claim best (what the answer
     path does, `rag.verify.evidence_window`) instead of the whole evidence.
     """
-    from rag.verify import evidence_window
+    from rag.text import evidence_window
 
     def view(pair: Pair) -> str:
         return evidence_window(pair.claim, pair.evidence) if evidence == "window" else pair.evidence
@@ -141,8 +176,8 @@ def make_scorer(
 
 def _per_sentence_scorer(judge: LLMJudge, prompt: str) -> Scorer:
     """Each sentence of the claim against its own best-covering window; the lowest P(Yes) counts."""
-    from rag.judge import claim_parts
-    from rag.verify import evidence_window
+    from rag.judges.checks import claim_parts
+    from rag.text import evidence_window
 
     def score(pair: Pair) -> dict[str, float]:
         ps, seconds, prompt_tokens, evaluated = [], 0.0, 0, 0

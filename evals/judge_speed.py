@@ -19,7 +19,9 @@ from collections.abc import Sequence
 
 from evals.judge_eval import percentile
 from evals.judge_sets import LOADERS, load_set
-from rag.judge import LLMJudge, default_calibration, deterministic_issues
+from rag.judges.calibration import default_calibration
+from rag.judges.checks import deterministic_issues
+from rag.judges.llm import LLMJudge
 from rag.llm import LocalLLM
 
 

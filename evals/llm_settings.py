@@ -33,7 +33,7 @@ def prompts(index: Path | None, n: int) -> list[str]:
     from evals.seed_set import load_seed_questions
     from rag import factory
     from rag.config import Settings
-    from rag.generate import build_messages
+    from rag.generators.prompt import build_messages
     from rag.llm import chatml
 
     questions = load_seed_questions()[:n]

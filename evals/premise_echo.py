@@ -9,7 +9,7 @@ answered the same way. This measures that trade on text nobody on the project wr
 - true premise: an answerable question with its shortest gold answer;
 - false premise: an unanswerable question (SQuAD 2.0 writers changed a detail of an answerable one) with
   its plausible answer, which the paragraph contains.
-The claim restates the whole question (`rag.judge.framed`: 'Asked "…", the answer is: …'); only pairs
+The claim restates the whole question (`rag.judges.framed`: 'Asked "…", the answer is: …'); only pairs
 whose claim has at least one question word the passage window lacks (the case the bar governs) and that
 the deterministic checks do not reject are scored. Prints, per bar, the share of each kind that passes.
 """
@@ -28,8 +28,10 @@ from evals.fragment_framing import DEFAULT
 from evals.judge_eval import auc
 from rag import factory
 from rag.config import Settings
-from rag.judge import deterministic_issues, framed
-from rag.verify import PREMISE_MIN_SCORE, evidence_window, premise_words
+from rag.judges.checks import deterministic_issues
+from rag.judges.llm import framed
+from rag.text import evidence_window
+from rag.verify import PREMISE_MIN_SCORE, premise_words
 
 BARS = sorted({0.5, 0.6, PREMISE_MIN_SCORE, 0.7, 0.75, 0.8})
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,11 +15,10 @@ from pathlib import Path
 
 from selectolax.lexbor import LexborHTMLParser
 
-from rag.chunk import split_sentences
-from rag.store import STOPWORDS
+from rag.text import QUERY_STOPWORDS, TOKEN, split_sentences
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "realtimeqa"
-_WORD = re.compile(r"\w+", re.UNICODE)
+
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 MIN_EVIDENCE_WORDS = 6
 # Share of an evidence sentence's content words a passage must contain. The evidence sentences come from
@@ -46,7 +44,7 @@ def normalise(text: str) -> str:
 def evidence_sentences(evidence_html: str) -> tuple[str, ...]:
     text = LexborHTMLParser(f"<div>{evidence_html}</div>").text(separator="")
     sentences = [text[s:e] for s, e in split_sentences(text)]
-    return tuple(s for s in sentences if len(_WORD.findall(s)) >= MIN_EVIDENCE_WORDS)
+    return tuple(s for s in sentences if len(TOKEN.findall(s)) >= MIN_EVIDENCE_WORDS)
 
 
 def load_questions(folder: Path = DEFAULT_DIR, *, nota: bool = False) -> list[Question]:
@@ -81,7 +79,7 @@ def _normalised_sentence(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _content_words(text: str) -> frozenset[str]:
-    return frozenset(w for w in _WORD.findall(normalise(text)) if w not in STOPWORDS)
+    return frozenset(w for w in TOKEN.findall(normalise(text)) if w not in QUERY_STOPWORDS)
 
 
 class Text:
@@ -89,7 +87,7 @@ class Text:
 
     def __init__(self, text: str) -> None:
         self.norm = normalise(text)
-        self.words = set(_WORD.findall(self.norm))
+        self.words = set(TOKEN.findall(self.norm))
 
 
 def contains_evidence(text: str | Text, evidence: Iterable[str]) -> bool:

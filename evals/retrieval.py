@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from evals.realtimeqa import DEFAULT_DIR, Question, Text, contains_evidence, load_questions, normalise
-from rag.embed import load_embedder
+from rag.embedders.registry import load_embedder
 from rag.retrieve import RetrievalParams, Retriever
 from rag.store import LocalStore
 

@@ -88,7 +88,7 @@ class Corpus:
     """The index's chunks, article bodies and per-question candidate lists, read once."""
 
     def __init__(self, index: Path, questions: list[Any]) -> None:
-        from rag.embed import load_embedder
+        from rag.embedders.registry import load_embedder
         from rag.encodings import get_encoding
         from rag.store import LocalStore
 

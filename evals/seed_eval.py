@@ -6,7 +6,7 @@
 `--replay FILE` answers with the drafts recorded in an earlier `--out` file instead of generating (the
 rest of the pipeline, verification and fallback included, runs as usual): a verification or judge
 change is compared on the very same drafts, at a fraction of the time. `--system-prompt FILE` replaces
-the generator's system prompt, to try a prompt without editing `rag/generate.py`.
+the generator's system prompt, to try a prompt without editing `rag/generators/prompt.py`.
 
 Without `--index` it builds a fresh index of `seeds/` (real MiniLM embedder) in a temporary folder.
 Metrics:
@@ -34,9 +34,9 @@ from typing import Any
 
 from evals.seed_set import DEFAULT_PATH, SEED_ARTICLE, SeedQuestion, load_seed_questions
 from rag import factory
-from rag.answer import Answer
 from rag.config import Settings
-from rag.generate import Draft, Revision
+from rag.generators.base import Draft, Revision
+from rag.types import Answer
 
 _PUNCT = re.compile(r"[^\w\s]")
 _MARKERS = re.compile(r"\[\d+\]")
@@ -137,9 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--system-prompt", type=Path, help="a file whose text replaces the generator's system prompt")
     args = ap.parse_args(argv)
     if args.system_prompt:
-        import rag.generate
+        import rag.generators.prompt
 
-        rag.generate.SYSTEM_PROMPT = args.system_prompt.read_text(encoding="utf-8").strip()
+        rag.generators.prompt.SYSTEM_PROMPT = args.system_prompt.read_text(encoding="utf-8").strip()
 
     questions = load_seed_questions(args.questions)
     if args.ids:

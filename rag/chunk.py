@@ -18,6 +18,7 @@ import tiktoken
 
 from rag.encodings import SUPPORTED_ENCODINGS, get_encoding
 from rag.errors import InputError, ModelError
+from rag.text import split_sentences
 from rag.types import Chunk
 
 CountFn = Callable[[Sequence[str]], list[int]]
@@ -25,19 +26,6 @@ CountFn = Callable[[Sequence[str]], list[int]]
 # Packing works on "units": (start, end, tiktoken count, embedder count without special tokens).
 _Unit = tuple[int, int, int, int]
 
-_CLOSERS = "\"'”’»)]"
-_OPENERS = "\"'“‘«(["
-_ABBREVIATIONS = frozenset(
-    {"Mr.", "Mrs.", "Ms.", "Dr.", "Prof.", "Sen.", "Rep.", "Gov.", "Gen.", "Col.", "Lt.", "St.", "Jr.", "Sr."}
-    | {"Inc.", "Ltd.", "Co.", "Corp.", "vs.", "etc.", "e.g.", "i.e."}
-    | {"Jan.", "Feb.", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."}
-)
-# "No." is an abbreviation only before a number ("No. 10"); "The answer was No. Then ..." ends one.
-_NUMBER_ABBREVIATIONS = frozenset({"No.", "Nos."})
-_INITIALS = re.compile(r"(?:[^\W\d_]\.)+")  # J. / U.S. / U.K. / e.g. (letters, each with a dot)
-_SENTENCE_END = re.compile(rf"[.!?]+[{re.escape(_CLOSERS)}]*(\s+)(?=\S)")
-_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
-_BULLET_LINE = re.compile(r"\n[^\S\n]*(?=(?:[-*+•‣◦▪–—]|\d{1,3}[.)]|#{1,6})[^\S\n])")
 _WHITESPACE = re.compile(r"\s+")
 # A join between units is measured on the text around it: up to _CONTEXT characters of the words
 # either side, and the whitespace between.
@@ -45,53 +33,6 @@ _CONTEXT = 16
 _TAIL = re.compile(r"\S+\Z")
 _HEAD = re.compile(r"\S+")
 _ALL_ENDS = 32  # a chunk over budget is repaired by measuring all its prefixes, or this many around a guess
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of `text` (whitespace between them excluded); text[s:e] is a sentence.
-
-    Rule-based: a sentence ends at . ! ? (and any closing quotes or brackets) before whitespace and an
-    uppercase letter, digit or opening quote, except after common abbreviations and initials; at a
-    blank line unless the next paragraph starts in lowercase (a paragraph broken mid-sentence); and
-    before a bulleted or heading line.
-    """
-    cuts = {0, len(text)}
-    cuts.update(m.start(1) for m in _SENTENCE_END.finditer(text) if _ends_sentence(text, m))
-    cuts.update(
-        m.start() for m in _PARAGRAPH_BREAK.finditer(text) if m.end() == len(text) or not text[m.end()].islower()
-    )
-    cuts.update(m.start() for m in _BULLET_LINE.finditer(text))
-    bounds = sorted(cuts)
-    spans = []
-    for a, b in itertools.pairwise(bounds):
-        segment = text[a:b]
-        stripped = segment.lstrip()
-        if stripped:
-            start = a + len(segment) - len(stripped)
-            spans.append((start, start + len(stripped.rstrip())))
-    return spans
-
-
-def _ends_sentence(text: str, m: re.Match[str]) -> bool:
-    following = text[m.end()]
-    if not (following.isupper() or following.isdigit() or following in _OPENERS):
-        return False
-    if text[m.start()] != "." or text[m.start() + 1 : m.start(1)].startswith("."):
-        return True  # "!", "?" and "..." are never abbreviations
-    word = _word_before(text, m.start() + 1)
-    if word in _NUMBER_ABBREVIATIONS:
-        return not following.isdigit()
-    return word not in _ABBREVIATIONS and not _INITIALS.fullmatch(word)
-
-
-def _word_before(text: str, end: int) -> str:
-    """The whitespace-delimited word ending at `end`, without opening quotes or brackets."""
-    start = end
-    while start > 0 and not text[start - 1].isspace():
-        start -= 1
-        if end - start > 12:
-            return ""  # abbreviations are short; stopping early keeps a long blob ending in "." cheap
-    return text[start:end].lstrip(_OPENERS)
 
 
 class Chunker:

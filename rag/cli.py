@@ -488,7 +488,7 @@ def judge_command(obj: CliContext, source: str, threshold: float | None, kind: s
                 out |= {
                     "support": round(verdict.score, 4),
                     "verdict": "supported" if verdict.supported else "unsupported",
-                    "reasons": list(verdict.reasons),
+                    "reasons": [str(r) for r in verdict.reasons],
                 }
                 click.echo(json.dumps(out, ensure_ascii=False))
                 sys.stdout.flush()

@@ -18,9 +18,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from rag.embed import DEFAULT_MODEL
+from rag.embedders.base import DEFAULT_MODEL
 from rag.errors import InputError
-from rag.judge import DEFAULT_THRESHOLD
+from rag.judges.base import DEFAULT_THRESHOLD
 
 
 class EmbedSettings(BaseModel):

@@ -13,14 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.errors import InputError
+from rag.text import split_sentences, words
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
-_WORD = re.compile(r"[\w'’-]+")
 _REFERRING = frozenset(
     "he she it they him her them his hers its their theirs this that these those there then "
     "he's she's it's they're former latter".split()
 )
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 CONTEXT_CHARS = 300  # of each earlier turn carried into the question
 
 
@@ -31,13 +30,14 @@ class Turn:
 
 
 def is_follow_up(text: str) -> bool:
-    words = [w.lower() for w in _WORD.findall(text)]
-    if not words:
+    """The message leans on an earlier turn: a referring word, an opening "and"/"what about", or few words."""
+    found = words(text)
+    if not found:
         return False
-    lowered = " ".join(words)
-    if any(w in _REFERRING for w in words):
+    lowered = " ".join(found)
+    if any(w in _REFERRING for w in found):
         return True
-    if len(words) <= 3:
+    if len(found) <= 3:
         return True
     return lowered.startswith(("and ", "what about", "how about"))
 
@@ -66,7 +66,8 @@ def resolve_question(turns: Sequence[Turn]) -> str:
 def _first_sentence(text: str) -> str:
     text = text.split("\n\nSources:")[0]
     text = _MARKERS.sub("", " ".join(text.split()))
-    return _SENTENCE.split(text, maxsplit=1)[0]
+    spans = split_sentences(text)
+    return text[: spans[0][1]] if spans else text
 
 
 def _short(text: str) -> str:

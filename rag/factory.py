@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from rag.chunk import Chunker
 from rag.config import Settings
-from rag.embed import Embedder, load_embedder
-from rag.generate import Generator, load_generator
+from rag.embedders.base import Embedder
+from rag.embedders.registry import load_embedder
+from rag.generators.base import Generator
 from rag.generators.extractive import ExtractiveGenerator
+from rag.generators.registry import load_generator
 from rag.indexer import Indexer
-from rag.judge import LLMJudge, OverlapJudge, SupportJudge, default_calibration
+from rag.judges.base import SupportJudge
+from rag.judges.calibration import default_calibration
+from rag.judges.llm import LLMJudge
+from rag.judges.overlap import OverlapJudge
 from rag.llm import LocalLLM
 from rag.pipeline import AskParams, Pipeline
 from rag.retrieve import RetrievalParams, Retriever

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.chunk import Chunker
-from rag.embed import Embedder
+from rag.embedders.base import Embedder
 from rag.ingest import IngestProblem
 from rag.store import LocalStore, text_hash
 from rag.types import Article, Chunk

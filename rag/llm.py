@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from filelock import FileLock
 
+from rag.cache import model_dir
 from rag.errors import InputError, ModelError
 
 MODEL_NAME = "Qwen2.5-Coder-1.5B-Instruct Q4_K_M"
@@ -36,12 +37,6 @@ _CHUNK = 8 << 20
 # Token spellings a chat model uses to begin a one-word answer; scored together.
 _YES = ("Yes", " Yes", "yes", " yes", "YES")
 _NO = ("No", " No", "no", " no", "NO")
-
-
-def default_cache_dir() -> Path:
-    """`$RAG_MODEL_DIR`, else `~/.cache/rag/models/`."""
-    env = os.environ.get("RAG_MODEL_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "rag" / "models"
 
 
 def part_paths() -> list[Path]:
@@ -65,7 +60,7 @@ def model_file(cache_dir: Path | None = None) -> Path:
     Safe across threads and processes (a file lock serialises joining); the file appears under its
     final name only once complete and verified, so a crash never leaves a half file that looks whole.
     """
-    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    folder = Path(cache_dir) if cache_dir is not None else model_dir()
     target = folder / FILE_NAME
     if _is_verified(target):
         return target

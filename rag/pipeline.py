@@ -19,28 +19,27 @@ generator that declined is not overruled, and a second draft that declines ends 
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from rag.answer import (
-    INSUFFICIENT_SUPPORT,
-    NO_RELEVANT_PASSAGES,
-    Answer,
-    Sentence,
-    abstention,
-    assemble,
-    dropped_sentences,
-)
+from rag.citations import assemble, dropped_sentences
 from rag.errors import InputError, NotFoundError
-from rag.generate import NOT_STATED, Draft, Generator, Reviser, Revision
-from rag.judge import answer_words, content_words, coverage, entity_issues, share_held
+from rag.generators.base import NOT_STATED, Draft, Generator, Reviser, Revision
+from rag.judges.checks import entity_issues
 from rag.retrieve import Retriever, join_neighbours
-from rag.types import Filters, Passage
+from rag.text import answer_words, content_words, coverage, share_held
+from rag.types import AbstainReason, Answer, Filters, Passage, ReasonKind, Sentence
 from rag.verify import FRAGMENT_WORDS, CheckedSentence, Verifier
+
+NO_RELEVANT_PASSAGES = AbstainReason.NO_RELEVANT_PASSAGES
+INSUFFICIENT_SUPPORT = AbstainReason.INSUFFICIENT_SUPPORT
+ABSTAIN_TEXT = {
+    NO_RELEVANT_PASSAGES: "The indexed articles do not cover this question.",
+    INSUFFICIENT_SUPPORT: "The articles don't say: no answer could be verified against the retrieved passages.",
+}
 
 # Called as the answer takes shape: ("passages", list[Passage]) after retrieval, then ("sentence",
 # CheckedSentence) for each sentence as soon as it is verified (citations index those passages).
@@ -126,11 +125,13 @@ class Pipeline:
         timings: dict[str, float] = {}
         usage: dict[str, object] = {"generator": self.generator.name}
 
-        def done(answer_or_reason: Answer | str, **extra: object) -> Answer:
+        def done(answer_or_reason: Answer | AbstainReason, dropped: list[Sentence] | None = None) -> Answer:
             timings["total"] = time.perf_counter() - started
             rounded = {k: round(v, 4) for k, v in timings.items()}
-            if isinstance(answer_or_reason, str):
-                return abstention(question, answer_or_reason, timings=rounded, usage=usage, **extra)  # type: ignore[arg-type]
+            if isinstance(answer_or_reason, AbstainReason):
+                reason = answer_or_reason
+                text = ABSTAIN_TEXT[reason]
+                return Answer(question, text, False, reason, [], [], rounded, usage, list(dropped or []))
             return replace(answer_or_reason, timings=rounded, usage=usage)
 
         t = time.perf_counter()
@@ -155,7 +156,9 @@ class Pipeline:
         if self.params.premise_check:
             issues = entity_issues(question, _evidence(retrieved))
             if issues:
-                usage["notes"] = [f"question: {i.replace('not in passage', 'in no retrieved passage')}" for i in issues]
+                usage["notes"] = [
+                    f"question: {i.message.replace('not in passage', 'in no retrieved passage')}" for i in issues
+                ]
                 return done(INSUFFICIENT_SUPPORT)
 
         t = time.perf_counter()
@@ -244,23 +247,20 @@ def _failure(question: str, sentences: Sequence[Sentence], dropped: Sequence[Sen
     return None
 
 
-_ECHOED = re.compile(r"repeats the question's (.+?), which the passage lacks")
-_MISSING = re.compile(r"(?:number|month|day) (\S+) not in passage|name '([^']+)' not in passage")
-
-
 def revision_feedback(dropped: Sequence[CheckedSentence], limit: int = 3) -> str:
     """What a generator is told when none of its sentences survived: each failed sentence (up to `limit`)
     with the plainest reason the verifier gave, and the rules again."""
     lines = []
     for c in dropped[:limit]:
-        why = "; ".join(c.reasons)
-        echoed = _ECHOED.search(why)
-        missing = list(dict.fromkeys(a or b for a, b in _MISSING.findall(why)))
+        found = [r for reason in c.reasons for r in reason.walk()]
+        echoed = next((r for r in found if r.kind is ReasonKind.PREMISE_ECHO), None)
+        missing_kinds = (ReasonKind.MISSING_NUMBER, ReasonKind.MISSING_DATE, ReasonKind.MISSING_NAME)
+        missing = list(dict.fromkeys(r.values[0] for r in found if r.kind in missing_kinds and r.values))
         if echoed:
-            reason = f"it uses the question's words ({echoed[1]}), which the passages do not use"
+            reason = f"it uses the question's words ({', '.join(echoed.values)}), which the passages do not use"
         elif missing:
             reason = f"the passages do not give {', '.join(missing)}"
-        elif c.reasons and all(r == "no citation" for r in c.reasons):
+        elif c.reasons and all(r.kind is ReasonKind.NO_CITATION for r in c.reasons):
             reason = "it has no passage number"
         else:
             reason = "the passages do not support it"

@@ -7,18 +7,17 @@ each candidate scores sum(1 / (rrf_k + rank)). Near-identical passages from diff
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from rag.embed import Embedder
+from rag.embedders.base import Embedder
 from rag.errors import InputError
 from rag.store import Store, StoredChunk
+from rag.text import tokens
 from rag.types import Filters, Passage
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 MODES = ("hybrid", "dense", "bm25")
 
 
@@ -210,7 +209,7 @@ def _passage(
 
 
 def _shingles(text: str, n: int = 5) -> frozenset[tuple[str, ...]]:
-    words = _WORD.findall(text.lower())
+    words = tokens(text)
     if len(words) < n:
         return frozenset([tuple(words)])
     return frozenset(tuple(words[i : i + n]) for i in range(len(words) - n + 1))

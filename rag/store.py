@@ -15,7 +15,6 @@ import hashlib
 import json
 import math
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -31,6 +30,7 @@ from filelock import FileLock, Timeout
 
 from rag import __version__
 from rag.errors import IndexLockedError, IndexMismatchError, NotFoundError, StoreError
+from rag.text import query_words
 from rag.types import Article, Chunk, Filters
 from rag.vectors import VectorIndex, choose_kind
 
@@ -70,12 +70,6 @@ FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"  # as in _SCHEMA; the in-m
 BM25_WEIGHTS = (0.5, 1.0)
 BM25_K1, BM25_B = 1.2, 0.75  # FTS5's constants
 _BM25 = f"bm25(chunks_fts, {BM25_WEIGHTS[0]}, {BM25_WEIGHTS[1]})"
-_WORD = re.compile(r"\w+", re.UNICODE)
-STOPWORDS = frozenset(
-    """a an and are as at be been but by did do does for from had has have he her his how i if in into is it
-    its of on or she that the their them they this to was were what when where which who whom whose why
-    will with would you""".split()
-)
 
 
 @dataclass(frozen=True)
@@ -137,11 +131,6 @@ class Store(Protocol):
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def query_words(text: str) -> list[str]:
-    """The content words of `text`, lower-cased, each once, in order: the phrases of its BM25 query."""
-    return list(dict.fromkeys(w for w in _WORD.findall(text.lower()) if w not in STOPWORDS))
 
 
 def fts_query(text: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -73,3 +75,101 @@ class Filters:
 
     def __bool__(self) -> bool:
         return bool(self.published_after or self.published_before or self.outlets or self.article_ids)
+
+
+class ReasonKind(StrEnum):
+    """Why a claim was judged unsupported, or a sentence dropped: what code reads instead of the message."""
+
+    # found by the deterministic checks (rag.judges.checks)
+    MISSING_NUMBER = "missing_number"
+    MISSING_DATE = "missing_date"  # a month or weekday
+    MISSING_NAME = "missing_name"
+    NEGATION = "negation"
+    # found by a judge
+    BELOW_THRESHOLD = "below_threshold"  # the model's (or overlap's) score fell short
+    MISSING_WORDS = "missing_words"  # the claim's content words the evidence lacks (said beside a low score)
+    # found by verification (rag.verify)
+    VERBATIM = "verbatim"  # not a failure: the sentence is copied from the passage
+    NO_CITATION = "no_citation"
+    BAD_CITATION = "bad_citation"  # a number that refers to no passage
+    FABRICATED_QUOTE = "fabricated_quote"
+    QUOTE_NOT_IN_PASSAGE = "quote_not_in_passage"
+    PREMISE_ECHO = "premise_echo"  # repeats question words the passage lacks, and the judge is not sure
+    NOT_SUPPORTED = "not_supported"  # a cited passage does not support it (`causes` say why)
+    RECITE_FAILED = "recite_failed"  # another passage tried for it does not support it either
+    NO_QUOTE_LOCATED = "no_quote_located"  # its quote could not be found at offsets in the article
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason, typed for code (`kind`, `values`, `causes`) and worded for people (`message`).
+
+    `values` are what the reason is about (the missing number, the echoed words, the passage number);
+    `causes` are the reasons beneath it (why a cited passage does not support the sentence).
+    """
+
+    kind: ReasonKind
+    message: str
+    values: tuple[str, ...] = ()
+    causes: tuple[Reason, ...] = ()
+
+    def __str__(self) -> str:
+        return self.message
+
+    def walk(self) -> list[Reason]:
+        """This reason and every cause beneath it, depth first."""
+        return [self, *(r for c in self.causes for r in c.walk())]
+
+
+class AbstainReason(StrEnum):
+    """Why an answer is an abstention (`Answer.abstain_reason`); decided by the pipeline alone."""
+
+    NO_RELEVANT_PASSAGES = "no_relevant_passages"  # nothing retrieved is close enough to the question
+    INSUFFICIENT_SUPPORT = "insufficient_support"  # a false premise, a decline, or nothing survived verification
+
+
+@dataclass(frozen=True)
+class Source:
+    """A cited passage: its article, and the quote that supports the answer, at [start, end) of the body."""
+
+    n: int
+    article_id: str
+    chunk_id: str
+    title: str
+    author: str
+    published_at: str
+    url: str
+    quote: str
+    start: int
+    end: int
+    outlet: str = ""
+    path: str = ""  # where the article was read from, when it has no URL
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One answer sentence with its citation numbers (into `Answer.sources`) and how it was verified."""
+
+    text: str
+    citations: tuple[int, ...]
+    verdict: str  # supported | supported_elsewhere | unsupported (lenient mode only)
+    support: float  # the judge's score, 0..1
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Everything `rag ask --json` prints and `POST /v1/ask` returns."""
+
+    question: str
+    answer: str
+    answerable: bool
+    abstain_reason: AbstainReason | None
+    sentences: list[Sentence]
+    sources: list[Source]
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    usage: dict[str, Any] = field(default_factory=dict)  # tokens, judge calls, models
+    dropped: list[Sentence] = field(default_factory=list)  # drafted sentences that failed verification
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -20,13 +20,23 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from rag.chunk import split_sentences
-from rag.generate import Draft, is_not_stated
-from rag.judge import SupportJudge, content_words, coverage, in_words
-from rag.types import Passage
+from rag.generators.base import Draft, is_not_stated
+from rag.judges.base import SupportJudge
+from rag.text import (
+    TRAILING_PUNCT,
+    content_words,
+    coverage,
+    evidence_window,
+    in_words,
+    occurs_in,
+    split_sentences,
+    straight_quotes,
+    supporting_span,
+)
+from rag.types import Passage, Reason, ReasonKind
 
 SUPPORTED = "supported"
-RECITED = "recited"
+SUPPORTED_ELSEWHERE = "supported_elsewhere"  # its own citation failed; another retrieved passage supports it
 UNSUPPORTED = "unsupported"
 
 # [1], [1][2], [1, 2], [1-3], [Passage 2], 【1】
@@ -34,8 +44,6 @@ _MARKER = re.compile(r"\s*[\[【]\s*(?:passages?\s*)?(\d+(?:\s*(?:,|-|–|and)\s
 _LEADING_MARKERS = re.compile(rf"^(?:{_MARKER.pattern})+", re.IGNORECASE)
 _LEADER = re.compile(r"^\s*(?:answer\s*:|[-*•]\s+|\d+[.)]\s+)\s*", re.IGNORECASE)
 _QUOTE = re.compile(r"[\"“]([^\"“”]{3,}?)[\"”]")
-_QUOTE_CHARS = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "\u00a0": " "})
-_TRAILING_PUNCT = ".,;:!?"
 # Passages cited together support a sentence none supports alone only with this much confidence: the
 # small judge says yes too easily to a long concatenation.
 COMBINED_MIN_SCORE = 0.8
@@ -67,9 +75,9 @@ class CheckedSentence:
 
     text: str
     citations: tuple[int, ...]
-    verdict: str  # supported | recited | unsupported
+    verdict: str  # supported | supported_elsewhere | unsupported
     support: float  # the judge's score for the citations kept, 0..1
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
     spans: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     @property
@@ -93,7 +101,7 @@ def parse_draft(text: str) -> list[DraftSentence]:
 
     Markers written after a sentence's full stop ("... refusal. [1]") belong to that sentence.
     """
-    text = text.translate(_QUOTE_CHARS).strip()
+    text = straight_quotes(text).strip()
     pieces = [text[s:e] for s, e in split_sentences(text)]
     sentences: list[DraftSentence] = []
     for piece in pieces:
@@ -106,7 +114,7 @@ def parse_draft(text: str) -> list[DraftSentence]:
         clean = _LEADER.sub("", _MARKER.sub("", piece))
         clean = " ".join(clean.split())
         clean = re.sub(r"\s+([.,;:!?])", r"\1", clean)
-        if clean.strip(_TRAILING_PUNCT + " "):
+        if clean.strip(TRAILING_PUNCT + " "):
             sentences.append(DraftSentence(clean, citations))
         elif citations and sentences:
             prev = sentences[-1]
@@ -128,24 +136,13 @@ def _numbers(markers: str) -> tuple[int, ...]:
 
 def quotes_in(sentence: str) -> list[str]:
     """Text the sentence presents as quoted (double quotes, at least two words)."""
-    found = [
-        m.group(1).strip().rstrip(_TRAILING_PUNCT).strip() for m in _QUOTE.finditer(sentence.translate(_QUOTE_CHARS))
-    ]
+    found = [m.group(1).strip().rstrip(TRAILING_PUNCT).strip() for m in _QUOTE.finditer(straight_quotes(sentence))]
     return [q for q in found if len(q.split()) >= 2]
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.translate(_QUOTE_CHARS).split()).casefold()
-
-
-def occurs_in(fragment: str, passage_text: str) -> bool:
-    """`fragment` occurs in the passage, ignoring case, spacing and curly versus straight quotes."""
-    return _norm(fragment) in _norm(passage_text)
-
-
 def _verbatim(sentence: str, passage_text: str) -> bool:
-    body = sentence.translate(_QUOTE_CHARS).strip().rstrip(_TRAILING_PUNCT).strip().strip('"').strip()
-    return len(body.split()) >= 3 and occurs_in(body.rstrip(_TRAILING_PUNCT), passage_text)
+    body = straight_quotes(sentence).strip().rstrip(TRAILING_PUNCT).strip().strip('"').strip()
+    return len(body.split()) >= 3 and occurs_in(body.rstrip(TRAILING_PUNCT), passage_text)
 
 
 def premise_words(question: str, claim: str, evidence: str) -> list[str]:
@@ -153,38 +150,6 @@ def premise_words(question: str, claim: str, evidence: str) -> list[str]:
     asked = set(content_words(question))
     ev = set(content_words(evidence))
     return [w for w in dict.fromkeys(content_words(claim)) if in_words(w, asked) and not in_words(w, ev)]
-
-
-def evidence_window(claim: str, text: str, max_chars: int = 700) -> str:
-    """The sentences of `text` that cover `claim` best, with one sentence either side, if `text` is long."""
-    if len(text) <= max_chars:
-        return text
-    spans = split_sentences(text)
-    s, e = supporting_span(claim, text)
-    first = next((i for i, (a, _) in enumerate(spans) if a >= s), 0)
-    last = max((i for i, (_, b) in enumerate(spans) if b <= e), default=len(spans) - 1)
-    return text[spans[max(0, first - 1)][0] : spans[min(len(spans) - 1, last + 1)][1]]
-
-
-def supporting_span(claim: str, passage_text: str, max_sentences: int = 3) -> tuple[int, int]:
-    """The shortest run of passage sentences (at most `max_sentences`) that covers the claim best.
-
-    Returned as (start, end) into `passage_text`; it is what a user is shown as the quote.
-    """
-    spans = split_sentences(passage_text) or [(0, len(passage_text))]
-    claim_body = claim.translate(_QUOTE_CHARS).strip().strip('"').rstrip(_TRAILING_PUNCT)
-    for s, e in spans:  # a verbatim claim is quoted by the sentence that holds it
-        if len(claim_body.split()) >= 3 and occurs_in(claim_body, passage_text[s:e]):
-            return s, e
-    best = (-1.0, 0, spans[0])
-    for i in range(len(spans)):
-        for j in range(i, min(i + max_sentences, len(spans))):
-            s, e = spans[i][0], spans[j][1]
-            score = coverage(claim, passage_text[s:e])
-            # more coverage wins; at equal coverage fewer sentences, then earlier
-            if score > best[0] + 1e-9 or (abs(score - best[0]) <= 1e-9 and j - i < best[1]):
-                best = (score, j - i, (s, e))
-    return best[2]
 
 
 class Verifier:
@@ -227,7 +192,7 @@ class Verifier:
         declined = not claims
         return Verification(kept, dropped, declined, run._calls, time.perf_counter() - started)
 
-    def _judge(self, claim: str, evidence: str) -> tuple[bool, float, tuple[str, ...]]:
+    def _judge(self, claim: str, evidence: str) -> tuple[bool, float, tuple[Reason, ...]]:
         self._calls += 1
         fragment = len(content_words(claim)) < FRAGMENT_WORDS
         # The judge reads the claim against the passage sentences that cover it best (and their neighbours):
@@ -236,26 +201,29 @@ class Verifier:
         return j.supported, j.score, j.reasons
 
     def _check(self, question: str, passages: Sequence[Passage], sentence: DraftSentence) -> CheckedSentence:
-        reasons: list[str] = []
+        reasons: list[Reason] = []
         cited = []
         for n in sentence.citations:
             if 1 <= n <= len(passages):
                 cited.append(n - 1)
             else:
-                reasons.append(f"citation [{n}] refers to no passage (there were {len(passages)})")
+                message = f"citation [{n}] refers to no passage (there were {len(passages)})"
+                reasons.append(Reason(ReasonKind.BAD_CITATION, message, (str(n),)))
         if not sentence.citations:
-            reasons.append("no citation")
+            reasons.append(Reason(ReasonKind.NO_CITATION, "no citation"))
         claim = sentence.text
         quotes = quotes_in(claim)
         fabricated = [q for q in quotes if not any(occurs_in(q, p.text) for p in passages)]
         if fabricated:
-            reasons.append(f"quote {fabricated[0]!r} occurs in no passage")
+            message = f"quote {fabricated[0]!r} occurs in no passage"
+            reasons.append(Reason(ReasonKind.FABRICATED_QUOTE, message, (fabricated[0],)))
             return CheckedSentence(claim, tuple(cited), UNSUPPORTED, 0.0, tuple(reasons))
         # Quotes must occur in the passages a sentence keeps as citations.
         usable = [i for i in cited if all(occurs_in(q, passages[i].text) for q in quotes)]
         for i in cited:
             if i not in usable:
-                reasons.append(f"quoted text is not in passage [{i + 1}]")
+                message = f"quoted text is not in passage [{i + 1}]"
+                reasons.append(Reason(ReasonKind.QUOTE_NOT_IN_PASSAGE, message, (str(i + 1),)))
         if usable:
             result = self._support(claim, passages, usable, reasons)
             if result is not None:
@@ -271,14 +239,14 @@ class Verifier:
         for i in others:
             ok, score, why = self._verdict(claim, passages[i].text)
             best_score = max(best_score, score)
-            if not ok:
-                reasons.append(f"re-citing to [{i + 1}] failed: {'; '.join(why) or 'judge says no'}")
             if ok:
-                return self._checked(claim, passages, [i], RECITED, score, reasons)
+                return self._checked(claim, passages, [i], SUPPORTED_ELSEWHERE, score, reasons)
+            message = f"re-citing to [{i + 1}] failed: {_joined(why)}"
+            reasons.append(Reason(ReasonKind.RECITE_FAILED, message, (str(i + 1),), why))
         return CheckedSentence(claim, tuple(usable or cited), UNSUPPORTED, best_score, tuple(reasons))
 
     def _support(
-        self, claim: str, passages: Sequence[Passage], cited: list[int], reasons: list[str]
+        self, claim: str, passages: Sequence[Passage], cited: list[int], reasons: list[Reason]
     ) -> tuple[list[int], float] | None:
         """The cited passages that support the claim and the score, or None (with why, in `reasons`)."""
         single = [(i, *self._verdict(claim, passages[i].text)) for i in cited]
@@ -289,21 +257,29 @@ class Verifier:
             ok, score, _ = self._verdict(claim, "\n\n".join(passages[i].text for i in cited))
             if ok and score >= COMBINED_MIN_SCORE:
                 return cited, score
-        reasons += [f"[{i + 1}] does not support it: {'; '.join(why) or 'judge says no'}" for i, _, _, why in single]
+        reasons += [
+            Reason(ReasonKind.NOT_SUPPORTED, f"[{i + 1}] does not support it: {_joined(why)}", (str(i + 1),), why)
+            for i, _, _, why in single
+        ]
         return None
 
-    def _verdict(self, claim: str, evidence: str) -> tuple[bool, float, tuple[str, ...]]:
+    def _verdict(self, claim: str, evidence: str) -> tuple[bool, float, tuple[Reason, ...]]:
         if _verbatim(claim, evidence):
-            return True, 1.0, ("verbatim",)
+            return True, 1.0, (Reason(ReasonKind.VERBATIM, "verbatim"),)
         ok, score, reasons = self._judge(claim, evidence)
         echoed = premise_words(self._question, claim, evidence)
         if ok and len(echoed) >= PREMISE_WORDS and score < PREMISE_MIN_SCORE:
-            return False, score, (f"repeats the question's {', '.join(echoed)}, which the passage lacks",)
+            message = f"repeats the question's {', '.join(echoed)}, which the passage lacks"
+            return False, score, (Reason(ReasonKind.PREMISE_ECHO, message, tuple(echoed)),)
         return ok, score, reasons
 
     @staticmethod
     def _checked(
-        claim: str, passages: Sequence[Passage], keep: list[int], verdict: str, score: float, reasons: list[str]
+        claim: str, passages: Sequence[Passage], keep: list[int], verdict: str, score: float, reasons: list[Reason]
     ) -> CheckedSentence:
         spans = {i: supporting_span(claim, passages[i].text) for i in keep}
         return CheckedSentence(claim, tuple(keep), verdict, score, tuple(reasons), spans)
+
+
+def _joined(reasons: Sequence[Reason]) -> str:
+    return "; ".join(r.message for r in reasons) or "judge says no"

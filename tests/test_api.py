@@ -18,7 +18,7 @@ from api.app import create_app
 from api.service import Service
 from rag import factory
 from rag.config import Settings
-from rag.generate import Draft
+from rag.generators.base import Draft
 from rag.generators.extractive import ExtractiveGenerator
 from rag.ingest import read_upload
 from rag.types import Passage

@@ -12,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rag.chunk as chunk_module
-from rag.chunk import Chunker, split_sentences
+from rag.chunk import Chunker
 from rag.encodings import get_encoding
 from rag.errors import InputError, ModelError
+from rag.text import split_sentences
 from rag.types import Chunk
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_397e3221e5c587a0.txt"

@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embed import DEFAULT_MODEL, Embedder, available, load_embedder
 from rag.embedders import minilm
+from rag.embedders.base import DEFAULT_MODEL, Embedder
 from rag.embedders.minilm import MiniLMEmbedder
+from rag.embedders.registry import available, load_embedder
 from rag.errors import InputError, ModelError
 
 

@@ -15,9 +15,10 @@ import httpx
 import pytest
 
 from rag.errors import BackendError, InputError
-from rag.generate import SYSTEM_PROMPT, Generator, Reviser, Revision
 from rag.generators import openai
+from rag.generators.base import Generator, Reviser, Revision
 from rag.generators.openai import OpenAIGenerator
+from rag.generators.prompt import SYSTEM_PROMPT
 from rag.types import Passage
 
 KEY = "sk-test-5ecr3t-k3y"

@@ -8,7 +8,11 @@ from collections.abc import Iterator
 import pytest
 
 from rag.errors import ModelError
-from rag.judge import Judgement, LLMJudge, OverlapJudge, SupportJudge, deterministic_issues, user_prompt
+from rag.judges.base import Judgement, SupportJudge
+from rag.judges.checks import deterministic_issues
+from rag.judges.llm import LLMJudge, user_prompt
+from rag.judges.overlap import OverlapJudge
+from rag.types import Reason, ReasonKind
 from tests.conftest import DATASETS
 
 PASSAGE = (
@@ -49,13 +53,17 @@ def test_supported_paraphrases_raise_no_issue(claim: str) -> None:
 )
 def test_contradicted_details_are_flagged(claim: str, expected: str) -> None:
     issues = deterministic_issues(claim, PASSAGE)
-    assert any(i.startswith(expected) for i in issues), issues
+    assert any(i.message.startswith(expected) for i in issues), issues
 
 
 def test_negation_flip_in_the_claim_is_flagged() -> None:
     passage = "The minister confirmed the plan on Monday. Critics said it would fail."
     assert deterministic_issues("The minister did not confirm the plan.", passage) == [
-        "claim says 'not' 'confirm' but the passage states 'confirm' without negation"
+        Reason(
+            ReasonKind.NEGATION,
+            "claim says 'not' 'confirm' but the passage states 'confirm' without negation",
+            ("not", "confirm"),
+        )
     ]
     assert deterministic_issues("The minister never confirmed the plan.", passage)
     assert deterministic_issues("The minister confirmed the plan.", passage) == []
@@ -97,7 +105,9 @@ def test_llm_judge_checks_its_threshold_and_skips_the_model_on_deterministic_iss
 
     judge = LLMJudge(NoModel(), threshold=0.8)  # type: ignore[arg-type]
     verdict = judge.judge("An estimated 30,000 people marched in Rome.", PASSAGE)
-    assert verdict == Judgement(False, 0.0, ("number 30,000 not in passage",))
+    assert verdict == Judgement(
+        False, 0.0, (Reason(ReasonKind.MISSING_NUMBER, "number 30,000 not in passage", ("30,000",)),)
+    )
 
 
 def test_llm_judge_applies_the_threshold_and_keeps_input_order() -> None:
@@ -109,7 +119,8 @@ def test_llm_judge_applies_the_threshold_and_keeps_input_order() -> None:
     out = judge.judge_many([("Crosetto spoke on Tuesday.", "B Tuesday"), ("Crosetto spoke.", "A")])
     assert [j.supported for j in out] == [True, False]
     # the model's score, then the claim's content words that the passage lacks
-    assert out[1].reasons == ("llm p(yes)=0.50 < 0.8", "not in passage: crosetto, spoke")
+    assert tuple(map(str, out[1].reasons)) == ("llm p(yes)=0.50 < 0.8", "not in passage: crosetto, spoke")
+    assert [r.kind for r in out[1].reasons] == [ReasonKind.BELOW_THRESHOLD, ReasonKind.MISSING_WORDS]
 
 
 def test_user_prompt_drops_citation_markers_and_puts_the_passage_first() -> None:

@@ -16,16 +16,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rag.judge import (
-    PROMPTS,
-    Calibration,
-    Judgement,
-    LLMJudge,
-    OverlapJudge,
-    default_calibration,
-    deterministic_issues,
-    support_features,
-)
+from rag.judges.base import Judgement
+from rag.judges.calibration import Calibration, default_calibration
+from rag.judges.checks import deterministic_issues, support_features
+from rag.judges.llm import PROMPTS, LLMJudge
+from rag.judges.overlap import OverlapJudge
+from rag.types import Reason, ReasonKind
 
 PASSAGE = (
     "The city council of Leeds approved a budget of 12 million pounds for the new library on Monday, "
@@ -61,7 +57,7 @@ PARAPHRASES = [
 @pytest.mark.parametrize(("mode", "claim", "reason"), [f for f in FAILURES if f[2]], ids=lambda x: str(x)[:30])
 def test_deterministic_checks_flag_their_failure_modes(mode: str, claim: str, reason: str) -> None:
     issues = deterministic_issues(claim, PASSAGE)
-    assert any(i.startswith(reason) for i in issues), (mode, issues)
+    assert any(i.message.startswith(reason) for i in issues), (mode, issues)
 
 
 @pytest.mark.parametrize("claim", PARAPHRASES)
@@ -87,7 +83,7 @@ def test_removed_negation_is_caught_through_the_passage_sentence() -> None:
     # "voted against" is not a grammatical negation; a plain "not" in the passage is.
     passage = "The Green Party did not vote for the plan."
     assert deterministic_issues("The Green Party voted for the plan.", passage) == [
-        "passage says 'not' 'vote' but the claim has no negation"
+        Reason(ReasonKind.NEGATION, "passage says 'not' 'vote' but the claim has no negation", ("not", "vote"))
     ]
 
 
@@ -250,8 +246,9 @@ def test_calibrated_judge_combines_the_model_and_features_with_its_own_threshold
     assert ok.supported and ok.score == pytest.approx(1 / (1 + math.exp(-(1 + 2 * math.log(9)))), abs=1e-6)
     no = judge.judge("Maria Okafor praised the library design.", PASSAGE)
     assert not no.supported and no.score < 0.7
-    assert no.reasons[0].startswith("support 0.") and "p(yes)=0.20" in no.reasons[0]
-    assert no.reasons[1] == "not in passage: praised, design"
+    assert no.reasons[0].message.startswith("support 0.") and "p(yes)=0.20" in no.reasons[0].message
+    assert no.reasons[1].message == "not in passage: praised, design"
+    assert no.reasons[1].values == ("praised", "design")
     # the deterministic checks still veto before the model is asked
     n = len(llm.prompts)
     assert judge.judge("Council leader John Smith said so.", PASSAGE).score == 0.0 and len(llm.prompts) == n

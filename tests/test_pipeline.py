@@ -10,16 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.answer import INSUFFICIENT_SUPPORT, NO_RELEVANT_PASSAGES, assemble, with_markers
-from rag.chunk import split_sentences
+from rag.citations import assemble, with_markers
 from rag.errors import InputError, NotFoundError
-from rag.generate import Draft, Revision
+from rag.generators.base import Draft, Revision
 from rag.generators.extractive import ExtractiveGenerator
-from rag.judge import OverlapJudge
-from rag.pipeline import AskParams, Pipeline, revision_feedback
+from rag.judges.overlap import OverlapJudge
+from rag.pipeline import INSUFFICIENT_SUPPORT, NO_RELEVANT_PASSAGES, AskParams, Pipeline, revision_feedback
 from rag.retrieve import Retriever
 from rag.store import LocalStore
-from rag.types import Article, Passage
+from rag.text import split_sentences
+from rag.types import Article, Passage, Reason, ReasonKind
 from rag.verify import CheckedSentence, Verifier
 from tests.conftest import SEED, article, open_store
 
@@ -374,19 +374,25 @@ def test_no_revision_after_a_decline_a_verified_draft_a_fallback_quote_or_when_o
 
 
 def test_revision_feedback_names_the_plainest_reason() -> None:
-    def failed(text: str, *reasons: str) -> CheckedSentence:
+    def failed(text: str, *reasons: Reason) -> CheckedSentence:
         return CheckedSentence(text, (0,), "unsupported", 0.1, reasons)
 
+    def not_supported(cause: Reason) -> Reason:
+        return Reason(ReasonKind.NOT_SUPPORTED, f"[1] does not support it: {cause}", ("1",), (cause,))
+
+    echo = Reason(ReasonKind.PREMISE_ECHO, "repeats the question's forces, barred", ("forces", "barred"))
+    number = Reason(ReasonKind.MISSING_NUMBER, "number 10 not in passage", ("10",))
+    low = Reason(ReasonKind.BELOW_THRESHOLD, "llm p(yes)=0.11 < 0.5")
+    no_citation = Reason(ReasonKind.NO_CITATION, "no citation")
     feedback = revision_feedback(
         [
+            failed("Sigonella airbase was US forces barred from using.", not_supported(echo)),
+            failed("Italy will spend 10% more.", not_supported(number)),
+            failed("Tajani spoke.", no_citation),
             failed(
-                "Sigonella airbase was US forces barred from using.",
-                "[1] does not support it: repeats the question's forces, barred, which the passage lacks",
+                "Rome is calm.", Reason(ReasonKind.RECITE_FAILED, f"re-citing to [2] failed: {low}", ("2",), (low,))
             ),
-            failed("Italy will spend 10% more.", "[1] does not support it: number 10 not in passage"),
-            failed("Tajani spoke.", "no citation"),
-            failed("Rome is calm.", "re-citing to [2] failed: llm p(yes)=0.11 < 0.5"),
-            failed("Not shown.", "no citation"),
+            failed("Not shown.", no_citation),
         ],
         limit=4,
     )
@@ -453,7 +459,7 @@ def test_neighbouring_passages_reach_the_generator_joined(tmp_path: Path, embedd
 
 
 def test_relevant_only_shows_the_generator_just_the_passages_that_pass_the_gate(indexed: LocalStore, embedder) -> None:
-    from rag.judge import coverage
+    from rag.text import coverage
 
     q = "Who confirmed the refusal?"
     retrieved = Retriever(indexed, embedder).search(q, 5)

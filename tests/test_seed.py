@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from rag.cli import main
-from rag.embed import load_embedder
+from rag.embedders.registry import load_embedder
 from rag.store import LocalStore
 from tests.conftest import SEED
 

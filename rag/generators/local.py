@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rag.generate import Draft, Revision, build_messages
+from rag.generators.base import Draft, Revision
+from rag.generators.prompt import build_messages
 from rag.llm import LocalLLM
 from rag.types import Passage
 

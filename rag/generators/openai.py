@@ -1,6 +1,6 @@
 """Drafting through any OpenAI-compatible chat server: Ollama, vLLM, llama.cpp's server, hosted APIs.
 
-`OpenAIGenerator` sends the shared prompt (`rag.generate.build_messages`) to `{base_url}/chat/completions`
+`OpenAIGenerator` sends the shared prompt (`rag.generators.prompt.build_messages`) to `{base_url}/chat/completions`
 with temperature 0 and no streaming, and returns the reply as a `Draft`. Construction checks the settings
 but touches no network; one `httpx.Client` is opened on first use and reused. Every failure of the server
 becomes a one-line `BackendError` that names the URL and the setting to check, never the API key.
@@ -21,7 +21,8 @@ from typing import Any
 import httpx
 
 from rag.errors import BackendError, InputError
-from rag.generate import Draft, Revision, build_messages
+from rag.generators.base import Draft, Revision
+from rag.generators.prompt import build_messages
 from rag.types import Passage
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})

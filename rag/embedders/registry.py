@@ -1,36 +1,11 @@
-"""Embedding: the contract every embedder meets, and the registry that picks one by name."""
+"""Embedders by name: built-ins register exactly the way a plug-in would (`register(name, factory)`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable
 
-import numpy as np
-
+from rag.embedders.base import DEFAULT_MODEL, Embedder
 from rag.errors import InputError
-
-DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    """Turns texts into L2-normalised float32 vectors.
-
-    `max_tokens` is how many tokens of its own tokenizer the model reads (special tokens included);
-    `count_tokens` lets the chunker keep every chunk within it, so nothing is silently truncated.
-    Heavy resources load in `warm_up()`, never in the constructor.
-    """
-
-    name: str
-    dim: int
-    max_tokens: int
-
-    def warm_up(self) -> None: ...
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
-
 
 _REGISTRY: dict[str, Callable[..., Embedder]] = {}
 

@@ -1,77 +1,17 @@
-"""The answer a user gets: verified sentences, numbered sources with exact quotes, or an explicit abstention.
+"""Citations: verified sentences become numbered sources with exact quotes at checked offsets.
 
-`assemble` turns verified sentences into the final structure: sources numbered in the order the answer
-first cites them, and each source's quote located in the original article body, with the offsets
-checked against the article itself. A citation whose quote cannot be located exactly is removed, and a
-sentence left without citations is dropped: nothing reaches a user with a quote that is not verbatim.
+`assemble` numbers sources in the order the answer first cites them and locates each source's quote in
+the original article body, checking the offsets against the article itself. A citation whose quote
+cannot be located exactly is removed, and a sentence left without citations is dropped: nothing reaches
+a user with a quote that is not verbatim.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
 
-from rag.types import Passage
+from rag.types import Passage, Reason, ReasonKind, Sentence, Source
 from rag.verify import CheckedSentence
-
-NO_RELEVANT_PASSAGES = "no_relevant_passages"
-INSUFFICIENT_SUPPORT = "insufficient_support"
-ABSTAIN_TEXT = {
-    NO_RELEVANT_PASSAGES: "The indexed articles do not cover this question.",
-    INSUFFICIENT_SUPPORT: "The articles don't say: no answer could be verified against the retrieved passages.",
-}
-
-
-@dataclass(frozen=True)
-class Source:
-    """A cited passage: its article, and the quote that supports the answer, at [start, end) of the body."""
-
-    n: int
-    article_id: str
-    chunk_id: str
-    title: str
-    author: str
-    published_at: str
-    url: str
-    quote: str
-    start: int
-    end: int
-    outlet: str = ""
-    path: str = ""  # where the article was read from, when it has no URL
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """One answer sentence with its citation numbers (into `Answer.sources`) and how it was verified."""
-
-    text: str
-    citations: tuple[int, ...]
-    verdict: str  # supported | recited | unsupported (lenient mode only)
-    support: float  # the judge's score, 0..1
-    reasons: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Answer:
-    """Everything `rag ask --json` prints and `POST /v1/ask` returns."""
-
-    question: str
-    answer: str
-    answerable: bool
-    abstain_reason: str | None
-    sentences: list[Sentence]
-    sources: list[Source]
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
-    usage: dict[str, Any] = field(default_factory=dict)  # tokens, judge calls, models
-    dropped: list[Sentence] = field(default_factory=list)  # drafted sentences that failed verification
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def abstention(question: str, reason: str, **extra: Any) -> Answer:
-    return Answer(question, ABSTAIN_TEXT[reason], False, reason, [], [], **extra)
 
 
 def with_markers(text: str, numbers: Sequence[int]) -> str:
@@ -108,7 +48,7 @@ def assemble(
         if spans or not c.citations:
             located.append((c, spans))
         else:
-            lost.append(_sentence(c, (), ("no quote could be located in the article",)))
+            lost.append(_sentence(c, (), (_NO_QUOTE,)))
     numbers: dict[int, int] = {}
     quote_span: dict[int, tuple[int, int]] = {}
     for _, spans in located:
@@ -140,9 +80,14 @@ def assemble(
     return sentences, sources, lost
 
 
-def _sentence(c: CheckedSentence, numbers: tuple[int, ...], extra: tuple[str, ...]) -> Sentence:
-    return Sentence(with_markers(c.text, numbers), numbers, c.verdict, round(c.support, 4), c.reasons + extra)
+_NO_QUOTE = Reason(ReasonKind.NO_QUOTE_LOCATED, "no quote could be located in the article")
+
+
+def _sentence(c: CheckedSentence, numbers: tuple[int, ...], extra: tuple[Reason, ...]) -> Sentence:
+    reasons = tuple(r.message for r in (*c.reasons, *extra))
+    return Sentence(with_markers(c.text, numbers), numbers, c.verdict, round(c.support, 4), reasons)
 
 
 def dropped_sentences(checked: Sequence[CheckedSentence]) -> list[Sentence]:
+    """Sentences that failed verification, in the answer's public shape (no citations)."""
     return [_sentence(c, (), ()) for c in checked]

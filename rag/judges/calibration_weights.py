@@ -1,7 +1,6 @@
-"""The support judge's calibration: a logistic regression over `rag.judge.support_features` and the model's logit
-P(Yes), written by `python -m evals.judge_classifier --sets summedits_scitldr summedits_sales_email
-summedits_podcast factcheckgpt wice --limit 240 --scores v1w --min-recall 0.85 --gb --save
-rag/judge_calibration.py`."""
+"""The calibrated judge's weights (see `rag.judges.calibration`), written by `python -m experiments.judge_classifier
+--sets summedits_scitldr summedits_sales_email summedits_podcast factcheckgpt wice --limit 240 --scores v1w
+--min-recall 0.85 --gb --save rag/judges/calibration_weights.py`."""
 
 CALIBRATION = {
     "mean": [
