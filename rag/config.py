@@ -2,13 +2,16 @@
 
 Sources, highest priority first: environment variables (prefix `RAG_`, nesting with `__`, e.g.
 `RAG_RETRIEVE__TOP_K=8`), then a TOML file (`$RAG_CONFIG`, else `./rag.toml` if present), then defaults.
-Every field is documented in README.md (a test checks it).
+Every field is documented by its `description`; docs/configuration.md is generated from them
+(`python -m rag.config --write docs/configuration.md`) and a test fails when it is out of date.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import (
@@ -24,60 +27,89 @@ from rag.judges.base import DEFAULT_THRESHOLD
 
 
 class EmbedSettings(BaseModel):
-    model: str = Field(DEFAULT_MODEL, description="embedding model; an index remembers the one that built it")
-    batch_size: int = Field(16, ge=1, description="texts per forward pass (16 measured fastest on 2 cores)")
+    model: str = Field(
+        DEFAULT_MODEL, description="embedding model (`fake-hash` for tests); an index remembers the one that built it"
+    )
+    batch_size: int = Field(
+        16, ge=1, description="texts per forward pass (16 measured fastest on 2 cores; 64 was 25% slower)"
+    )
     threads: int = Field(0, ge=0, description="CPU threads of the embedding runtime; 0 = all cores")
     runtime: str = Field(
         "auto",
         pattern="^(auto|onnx|torch)$",
-        description="auto (ONNX Runtime when installed, else PyTorch), onnx or torch; same vectors either way",
+        description="`onnx`: ONNX Runtime on a graph exported once (about 10 s) from the package's weights into "
+        "`~/.cache/rag/models/` and checked against PyTorch before use; `torch`: sentence-transformers on PyTorch; "
+        "`auto`: onnx when it can be used, else torch. Same vectors (cosine > 0.99999), so an index built with one "
+        "is searched with the other",
     )
 
 
 class ChunkSettings(BaseModel):
-    encoding: str = Field("cl100k_base", description="tiktoken encoding that measures chunks")
+    encoding: str = Field("cl100k_base", description="tiktoken encoding that measures chunks (`o200k_base` also ships)")
     max_tokens: int = Field(200, ge=16, description="largest chunk, in tiktoken tokens")
-    overlap_tokens: int = Field(40, ge=0, description="sentences carried into the next chunk, up to this many tokens")
+    overlap_tokens: int = Field(
+        40, ge=0, description="whole sentences carried into the next chunk, up to this many tokens"
+    )
     title_prefix: bool = Field(True, description="embed each chunk with its article's title in front")
 
 
 class IndexSettings(BaseModel):
     exact_max_chunks: int = Field(
-        30_000, ge=0, description="exact (flat) vector search up to this many chunks, HNSW above"
+        30_000, ge=0, description="exact (flat) vector search up to this many chunks, HNSW above (docs/measurements.md)"
     )
 
 
 class RetrieveSettings(BaseModel):
     top_k: int = Field(5, ge=1, le=100, description="passages returned by search")
-    candidates: int = Field(50, ge=1, le=1000, description="candidates each retriever (dense, BM25) contributes")
+    candidates: int = Field(
+        50, ge=1, le=1000, description="candidates each retriever (dense, BM25) contributes to fusion"
+    )
     rrf_k: int = Field(60, ge=0, description="reciprocal rank fusion constant")
     duplicate_threshold: float = Field(
-        0.8, gt=0, le=1, description="word 5-gram Jaccard above which passages count as copies"
+        0.8,
+        gt=0,
+        le=1,
+        description="word 5-gram Jaccard similarity above which passages of different articles count as copies",
     )
     max_per_article: int = Field(
-        1, ge=0, description="passages per article before any article gets more (0 = no cap); fills in if short"
+        1,
+        ge=0,
+        description="passages per article before any article gets another (0 = no cap); capped passages fill in "
+        "when other articles run out",
     )
-    mode: str = Field("hybrid", pattern="^(hybrid|dense|bm25)$", description="hybrid, dense or bm25")
+    mode: str = Field("hybrid", pattern="^(hybrid|dense|bm25)$", description="`hybrid`, `dense` or `bm25`")
 
 
 class IngestSettings(BaseModel):
-    max_file_mb: float = Field(10.0, gt=0, description="larger files are reported and skipped")
+    max_file_mb: float = Field(10.0, gt=0, description="larger files are reported and skipped (JSONL: per line)")
     batch_chunks: int = Field(256, ge=1, description="chunks embedded and committed together")
 
 
 class AnswerSettings(BaseModel):
     generator: str = Field(
-        "local", pattern="^(local|extractive|openai)$", description="local (the bundled LLM), extractive or openai"
+        "local",
+        pattern="^(local|extractive|openai)$",
+        description="who drafts answers: `local` (the bundled LLM), `extractive` (no LLM) or `openai` (a server "
+        "named by `llm.base_url`)",
     )
     passages: int = Field(5, ge=1, le=20, description="retrieved passages the generator sees")
     min_similarity: float = Field(
-        0.2, ge=-1, le=1, description="a passage this similar to the question (cosine) counts as relevant"
+        0.2,
+        ge=-1,
+        le=1,
+        description="a passage at least this similar to the question (MiniLM cosine) counts as relevant",
     )
     min_coverage: float = Field(
-        0.5, ge=0, le=1, description="or one holding this share of the question's content words"
+        0.5,
+        ge=0,
+        le=1,
+        description="so does one holding this share of the question's content words; with no relevant passage "
+        "the answer is `no_relevant_passages`",
     )
     premise_check: bool = Field(
-        True, description="abstain when the question names a person, figure or date no passage mentions"
+        True,
+        description="abstain (`insufficient_support`) when the question names a person, place, figure or date "
+        "that no retrieved passage mentions",
     )
     max_question_chars: int = Field(1000, ge=1, description="longer questions are refused")
     max_tokens: int = Field(256, ge=1, description="longest draft the generator may write, in its tokens")
@@ -107,16 +139,21 @@ class AnswerSettings(BaseModel):
 
 class VerifySettings(BaseModel):
     mode: str = Field(
-        "strict", pattern="^(strict|lenient)$", description="strict drops unsupported sentences; lenient marks them"
+        "strict",
+        pattern="^(strict|lenient)$",
+        description="`strict` drops sentences no passage supports; `lenient` keeps them marked `unsupported`",
     )
     judge: str = Field(
         "llm",
         pattern="^(llm|calibrated|overlap)$",
-        description="llm (checks, then the local LLM's P(yes)), calibrated (a classifier over it) or overlap",
+        description="`llm` (deterministic checks, then the local LLM's P(yes)), `calibrated` (checks, then a "
+        "classifier over P(yes) and word coverage) or `overlap` (checks and word overlap, no LLM; much weaker)",
     )
-    threshold: float = Field(DEFAULT_THRESHOLD, ge=0, le=1, description="P(yes) at which the LLM judge says supported")
+    threshold: float = Field(
+        DEFAULT_THRESHOLD, ge=0, le=1, description="P(yes) at or above which the LLM judge calls a sentence supported"
+    )
     recite_candidates: int = Field(
-        2, ge=0, description="other passages tried for a sentence whose citations fail, best first"
+        2, ge=0, description="other retrieved passages tried, best first, for a sentence whose own citations fail"
     )
 
 
@@ -124,10 +161,11 @@ class LLMSettings(BaseModel):
     threads: int = Field(0, ge=0, description="CPU threads of the local LLM; 0 = all available cores")
     context: int = Field(4096, ge=512, description="context window of the local LLM, in tokens")
     base_url: str = Field(
-        "", description="OpenAI-compatible server for generator=openai, e.g. http://localhost:11434/v1"
+        "",
+        description="OpenAI-compatible server for `answer.generator=openai`, e.g. `http://localhost:11434/v1` (Ollama)",
     )
     model: str = Field("", description="model name on that server")
-    api_key: SecretStr = Field(SecretStr(""), description="bearer token for that server (never logged)")
+    api_key: SecretStr = Field(SecretStr(""), description="bearer token for that server; never printed or logged")
     timeout: float = Field(60.0, gt=0, description="seconds to wait for that server's answer")
 
 
@@ -136,16 +174,21 @@ class ApiSettings(BaseModel):
     port: int = Field(8000, ge=1, le=65535, description="port `rag serve` listens on")
     workers: int = Field(1, ge=1, description="server processes; each loads its own models")
     keys: list[SecretStr] = Field(
-        default_factory=list, description='bearer tokens that may call the API, e.g. \'["k1","k2"]\'; none = open'
+        default_factory=list,
+        description='JSON list of bearer tokens that may call the API, e.g. `\'["k1","k2"]\'`; none = open',
     )
     admin_keys: list[SecretStr] = Field(
-        default_factory=list, description="bearer tokens that may also add and delete documents; none = any key"
+        default_factory=list, description="tokens that may also add and delete documents; none = any valid key may"
     )
-    max_body_mb: float = Field(10.0, gt=0, description="larger request bodies are refused (413)")
-    queue_size: int = Field(8, ge=1, description="answers waiting or running at once; more get 503 + Retry-After")
-    retry_after: int = Field(10, ge=1, description="seconds a client is told to wait when the queue is full")
-    cors_origins: list[str] = Field(default_factory=list, description="origins allowed by CORS; none = CORS off")
-    model_name: str = Field("rag-news", description="the model id `/v1/models` lists and chat clients select")
+    max_body_mb: float = Field(10.0, gt=0, description="larger request bodies get 413")
+    queue_size: int = Field(
+        8, ge=1, description="answers waiting or running at once; one more gets 503 with `Retry-After`"
+    )
+    retry_after: int = Field(10, ge=1, description="seconds the 503 tells the client to wait")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="JSON list of origins allowed by CORS; none = CORS off"
+    )
+    model_name: str = Field("rag-news", description="the model id `/v1/models` lists and chat requests must name")
     sources_footer: bool = Field(
         False, description='append a "Sources:" list to chat answers, for clients that drop citations'
     )
@@ -189,3 +232,50 @@ def config_file() -> Path | None:
         return Path(explicit)
     default = Path("rag.toml")
     return default if default.exists() else None
+
+
+def _default(field: Any) -> str:
+    value = field.get_default(call_default_factory=True)
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if value in ("", [], None):
+        return "(none)"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    return f"`{value}`"
+
+
+def reference_rows(model: type[BaseModel] = Settings, prefix: str = "RAG_") -> list[tuple[str, str, str]]:
+    """(environment variable, default, meaning) for every setting, in declaration order."""
+    rows: list[tuple[str, str, str]] = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            rows += reference_rows(annotation, f"{prefix}{name.upper()}__")
+        else:
+            rows.append((f"{prefix}{name.upper()}", _default(field), field.description or ""))
+    return rows
+
+
+def reference_table() -> str:
+    """The Markdown table of every setting that docs/configuration.md carries."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    lines += [f"| `{name}` | {default} | {meaning} |" for name, default, meaning in reference_rows()]
+    return "\n".join(lines) + "\n"
+
+
+GENERATED_MARK = "<!-- generated by `python -m rag.config --write docs/configuration.md`: edit rag/config.py -->"
+
+
+def render_reference(document: str) -> str:
+    """`document` with everything after `GENERATED_MARK` replaced by the current table."""
+    head = document.split(GENERATED_MARK, 1)[0].rstrip("\n")
+    return f"{head}\n\n{GENERATED_MARK}\n\n{reference_table()}"
+
+
+if __name__ == "__main__":  # python -m rag.config [--write FILE]: print or refresh the settings reference
+    if sys.argv[1:2] == ["--write"] and len(sys.argv) == 3:
+        target = Path(sys.argv[2])
+        target.write_text(render_reference(target.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        sys.stdout.write(reference_table())
