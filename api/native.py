@@ -18,7 +18,9 @@ from api.errors import ApiError, error_body, from_exception
 from api.schemas import AskIn, DocumentIn, DocumentsIn, SearchIn
 from api.service import Service
 from rag.errors import InputError
-from rag.ingest import IngestProblem, article_from_record, read_upload
+from rag.ingest import read_upload
+from rag.readers.base import IngestProblem
+from rag.readers.jsonl import article_from_record
 from rag.types import Article
 
 router = APIRouter()

@@ -24,8 +24,8 @@ from rag.config import Settings
 from rag.embedders.base import Embedder
 from rag.errors import NotFoundError, RagError
 from rag.indexer import IngestReport
-from rag.ingest import IngestProblem
 from rag.pipeline import EventHook, Pipeline
+from rag.readers.base import IngestProblem
 from rag.store import LocalStore
 from rag.types import Answer, Article, Filters, Passage
 

@@ -196,7 +196,8 @@ class Sample:
 
 def make_sample(data: Path, n_articles: int, seed: int, workdir: Path) -> Sample:
     from rag.errors import InputError
-    from rag.ingest import article_from_record, read_sources
+    from rag.ingest import read_sources
+    from rag.readers.jsonl import article_from_record
     from rag.types import Article
 
     groups: list[tuple[str, list[str]]] = []

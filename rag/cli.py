@@ -396,7 +396,7 @@ def mcp_command(obj: CliContext) -> None:
 @click.pass_obj
 def delete(obj: CliContext, refs: tuple[str, ...]) -> None:
     """Remove articles by id, URL or source path, from every part of the index."""
-    from rag.ingest import article_id_for
+    from rag.readers.base import article_id_for
 
     with _errors():
         embedder = obj.embedder()

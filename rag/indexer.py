@@ -14,7 +14,7 @@ import numpy as np
 
 from rag.chunk import Chunker
 from rag.embedders.base import Embedder
-from rag.ingest import IngestProblem
+from rag.readers.base import IngestProblem
 from rag.store import LocalStore, text_hash
 from rag.types import Article, Chunk
 

@@ -10,7 +10,7 @@ import pytest
 from rag.chunk import Chunker
 from rag.embedders.hashing import HashEmbedder
 from rag.indexer import Indexer
-from rag.ingest import article_from_text
+from rag.readers.plain import article_from_text
 from rag.store import IndexConfig, LocalStore
 from rag.types import Article
 

@@ -8,7 +8,7 @@ import pytest
 
 from rag.embedders.hashing import HashEmbedder
 from rag.indexer import Indexer
-from rag.ingest import IngestProblem
+from rag.readers.base import IngestProblem
 from rag.store import LocalStore
 from rag.types import Article
 from tests.conftest import article, make_chunker

@@ -157,7 +157,7 @@ _WORDS = sorted({w.strip(".,'\"()").lower() for w in SEED_BODY.split() if len(w)
 @pytest.fixture(scope="module")
 def seed_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Pipeline]:
     from rag.embedders.hashing import HashEmbedder
-    from rag.ingest import article_from_text
+    from rag.readers.plain import article_from_text
     from tests.conftest import make_chunker
 
     embedder = HashEmbedder(dim=64, max_tokens=128)

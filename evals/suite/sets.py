@@ -31,7 +31,9 @@ from evals import realtimeqa
 from evals.seed_set import DEFAULT_PATH as SEED_QUESTIONS
 from evals.seed_set import SEED_ARTICLE, load_seed_questions
 from rag.errors import InputError
-from rag.ingest import IngestProblem, article_from_record, read_sources
+from rag.ingest import read_sources
+from rag.readers.base import IngestProblem
+from rag.readers.jsonl import article_from_record
 from rag.types import Article
 
 KINDS = ("answerable", "unanswerable", "counterfactual")
