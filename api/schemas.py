@@ -310,6 +310,9 @@ class HealthOut(Out):
 
 
 class IndexStatus(Out):
+    # Any further count the store reports (Store.counts()) passes through.
+    model_config = ConfigDict(extra="allow")
+
     path: str
     articles: int
     chunks: int
