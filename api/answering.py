@@ -16,15 +16,17 @@ from typing import Any
 from fastapi import Request
 
 from api.service import Cancelled, Service
-from rag.types import Answer, Filters, Passage
-from rag.verify import CheckedSentence
+from rag.types import Answer, Filters
 
 POLL_S = 0.25  # how often a waiting request checks that its client is still there
 
 
 class AnswerRun:
     """Queue an answer at construction (raises Busy when the queue is full); then iterate its events:
-    ("passages", list[Passage]), ("sentence", CheckedSentence) as each is verified, ("answer", Answer)."""
+    ("passages", list[Passage]), ("sentence", CheckedSentence) as each is verified, ("answer", Answer).
+
+    The events are internal data; api.schemas turns them into what a stream sends.
+    """
 
     def __init__(self, service: Service, question: str, filters: Filters) -> None:
         self._loop = asyncio.get_running_loop()
@@ -75,30 +77,3 @@ class AnswerRun:
             if kind == "answer":
                 return payload  # type: ignore[no-any-return]
         raise AssertionError("an answer run ends with its answer")
-
-
-def passage_dict(n: int, p: Passage) -> dict[str, Any]:
-    """A retrieved passage as streams show it, numbered as the generator saw it."""
-    return {
-        "n": n,
-        "article_id": p.article_id,
-        "chunk_id": p.chunk_id,
-        "title": p.title,
-        "author": p.byline,
-        "published_at": p.published_at,
-        "url": p.url,
-        "outlet": p.outlet,
-        "text": p.text,
-        "start": p.start,
-        "end": p.end,
-    }
-
-
-def checked_dict(c: CheckedSentence) -> dict[str, Any]:
-    """A verified sentence as it streams: citations are numbers of the streamed passages (1-based)."""
-    return {
-        "text": c.text,
-        "citations": [i + 1 for i in c.citations],
-        "verdict": c.verdict,
-        "support": round(c.support, 4),
-    }

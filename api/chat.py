@@ -10,98 +10,94 @@ rag.conversation). Citations travel in every channel chat clients read:
 - optionally a "Sources:" footer in the text (setting api.sources_footer, or `"sources_footer": true`).
 An article without a URL is cited by this service's own URL for it: /v1/documents/{id}#chars=START-END.
 
-The stream sends the verified answer only: the text is streamed once every sentence has passed
-verification, so a sentence that a later check would withdraw is never shown.
+The stream is written by `chat_completion_stream`. It sends the verified answer only: the text is
+streamed once every sentence has passed verification, so a sentence that a later check would withdraw
+is never shown. The request and response shapes are in api.schemas (ChatIn, ChatCompletionOut,
+ChatChunkOut).
 """
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
 
+from api import sse
 from api.answering import AnswerRun
 from api.auth import require_key
-from api.errors import ApiError, error_body, from_exception
-from api.native import SSE_HEADERS, service_of
+from api.dependencies import ServiceDep, SettingsDep
+from api.errors import ApiError, from_exception, responses
+from api.schemas import (
+    AnnotationOut,
+    ChatChoice,
+    ChatChunkChoice,
+    ChatChunkOut,
+    ChatCompletionOut,
+    ChatDelta,
+    ChatIn,
+    ChatReply,
+    ChatSearchResult,
+    ChatUsage,
+    ErrorOut,
+    ModelOut,
+    ModelsOut,
+    RagInfo,
+    UrlCitation,
+)
 from rag.conversation import Turn, resolve_question
 from rag.types import Answer, Filters, Source
 
-router = APIRouter(dependencies=[Depends(require_key)], tags=["openai"])
+router = APIRouter(dependencies=[Depends(require_key)], tags=["openai"], responses=responses(401))
 
 KEEPALIVE_S = 5.0  # an SSE comment is sent this often while the answer is being verified
 
 
-class ChatMessage(BaseModel):
-    model_config = ConfigDict(extra="allow")
+@dataclass(frozen=True)
+class Meta:
+    """What every chunk of one completion repeats: its id, creation time and model."""
 
-    role: str = Field(..., max_length=32)
-    content: str | list[dict[str, Any]] | None = None
-
-    def text(self) -> str:
-        if isinstance(self.content, str):
-            return self.content
-        if not self.content:
-            return ""
-        return "\n".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
-
-
-class StreamOptions(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    include_usage: bool = False
-
-
-class ChatIn(BaseModel):
-    """OpenAI's chat request; sampling options (temperature, max_tokens, ...) are accepted and ignored."""
-
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "examples": [{"model": "rag-news", "messages": [{"role": "user", "content": "Who confirmed the refusal?"}]}]
-        },
-    )
-
-    model: str = Field(..., max_length=200)
-    messages: list[ChatMessage] = Field(..., min_length=1, max_length=200)
-    stream: bool = False
-    stream_options: StreamOptions | None = None
-    sources_footer: bool | None = Field(None, description="append a Sources: list (default: api.sources_footer)")
+    id: str
+    created: int
+    model: str
 
 
 @router.get("/v1/models", summary="The model chat clients select (OpenAI-compatible)")
-async def models(request: Request) -> dict[str, Any]:
-    settings = request.app.state.settings
-    return {
-        "object": "list",
-        "data": [{"id": settings.api.model_name, "object": "model", "created": 0, "owned_by": "rag-news"}],
-    }
+async def models(settings: SettingsDep) -> ModelsOut:
+    return ModelsOut(data=[ModelOut(id=settings.api.model_name)])
 
 
-@router.post("/v1/chat/completions", summary="Answer the last user message with citations (OpenAI-compatible)")
-async def chat_completions(body: ChatIn, request: Request) -> Any:
-    settings = request.app.state.settings
+@router.post(
+    "/v1/chat/completions",
+    summary="Answer the last user message with citations (OpenAI-compatible)",
+    response_model=ChatCompletionOut,
+    responses={
+        200: {"description": "The completion; with `stream: true`, OpenAI's chunk stream (ChatChunkOut events)",
+              "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        **responses(404, 422, 502, 503),
+    },
+)  # fmt: skip
+async def chat_completions(body: ChatIn, request: Request, service: ServiceDep, settings: SettingsDep) -> Any:
     if body.model != settings.api.model_name:
         raise ApiError(
             404, "model_not_found", f"unknown model {body.model!r}; this server serves {settings.api.model_name!r}"
         )
     question = resolve_question([Turn(m.role, m.text()) for m in body.messages])
     footer = settings.api.sources_footer if body.sources_footer is None else body.sources_footer
-    run = AnswerRun(service_of(request), question, Filters())
-    meta = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": body.model}
+    run = AnswerRun(service, question, Filters())
+    meta = Meta(f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), body.model)
     base = str(request.base_url).rstrip("/")
     if not body.stream:
-        answer = await run.result(request)
-        return _completion(answer, meta, base, footer)
+        return completion(await run.result(request), meta, base, footer)
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     return StreamingResponse(
-        _stream(run, meta, base, footer, include_usage), media_type="text/event-stream", headers=SSE_HEADERS
+        chat_completion_stream(run, meta, base, footer, include_usage),
+        media_type="text/event-stream",
+        headers=sse.SSE_HEADERS,
     )
 
 
@@ -109,13 +105,14 @@ async def chat_completions(body: ChatIn, request: Request) -> Any:
 
 
 def source_url(source: Source, base: str) -> str:
+    """The article's URL, else this service's URL for the quote: /v1/documents/{id}#chars=START-END."""
     return source.url or f"{base}/v1/documents/{source.article_id}#chars={source.start}-{source.end}"
 
 
-def _pieces(answer: Answer, base: str, footer: bool) -> list[tuple[str, list[dict[str, Any]]]]:
+def message_pieces(answer: Answer, base: str, footer: bool) -> list[tuple[str, list[AnnotationOut]]]:
     """The message as (text, annotations) pieces, one per sentence (then the footer); offsets are global."""
     by_n = {s.n: s for s in answer.sources}
-    pieces: list[tuple[str, list[dict[str, Any]]]] = []
+    pieces: list[tuple[str, list[AnnotationOut]]] = []
     offset = 0
     texts = [s.text for s in answer.sentences] if answer.answerable else [answer.answer]
     for i, text in enumerate(texts):
@@ -127,17 +124,13 @@ def _pieces(answer: Answer, base: str, footer: bool) -> list[tuple[str, list[dic
             if at < 0:
                 continue
             s = by_n[n]
-            annotations.append(
-                {
-                    "type": "url_citation",
-                    "url_citation": {
-                        "url": source_url(s, base),
-                        "title": s.title or s.article_id,
-                        "start_index": offset + at,
-                        "end_index": offset + at + len(marker),
-                    },
-                }
+            citation = UrlCitation(
+                url=source_url(s, base),
+                title=s.title or s.article_id,
+                start_index=offset + at,
+                end_index=offset + at + len(marker),
             )
+            annotations.append(AnnotationOut(url_citation=citation))
         pieces.append((piece, annotations))
         offset += len(piece)
     if footer and answer.sources:
@@ -147,68 +140,45 @@ def _pieces(answer: Answer, base: str, footer: bool) -> list[tuple[str, list[dic
     return pieces
 
 
-def _extras(answer: Answer, base: str) -> dict[str, Any]:
+def _channels(answer: Answer, base: str) -> dict[str, Any]:
+    """The citation channels beside the text: `citations`, `search_results` and `rag`."""
     return {
         "citations": [source_url(s, base) for s in answer.sources],
-        "search_results": [
-            {
-                "n": s.n,
-                "title": s.title,
-                "url": source_url(s, base),
-                "date": s.published_at or None,
-                "snippet": s.quote,
-                "article_id": s.article_id,
-                "start": s.start,
-                "end": s.end,
-                "author": s.author,
-                "outlet": s.outlet,
-            }
-            for s in answer.sources
-        ],
-        "rag": {"answerable": answer.answerable, "abstain_reason": answer.abstain_reason},
+        "search_results": [ChatSearchResult.from_source(s, source_url(s, base)) for s in answer.sources],
+        "rag": RagInfo(answerable=answer.answerable, abstain_reason=answer.abstain_reason),
     }
 
 
-def _usage(answer: Answer) -> dict[str, int]:
-    prompt = int(answer.usage.get("prompt_tokens", 0) or 0)
-    completion = int(answer.usage.get("completion_tokens", 0) or 0)
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
-
-
-def _completion(answer: Answer, meta: dict[str, Any], base: str, footer: bool) -> dict[str, Any]:
-    pieces = _pieces(answer, base, footer)
-    message = {
-        "role": "assistant",
-        "content": "".join(p for p, _ in pieces),
-        "refusal": None,
-        "annotations": [a for _, anns in pieces for a in anns],
-    }
-    return {
-        **meta,
-        "object": "chat.completion",
-        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}],
-        "usage": _usage(answer),
-        **_extras(answer, base),
-    }
+def completion(answer: Answer, meta: Meta, base: str, footer: bool) -> ChatCompletionOut:
+    """The whole answer as one chat completion."""
+    pieces = message_pieces(answer, base, footer)
+    reply = ChatReply(content="".join(p for p, _ in pieces), annotations=[a for _, anns in pieces for a in anns])
+    return ChatCompletionOut(
+        id=meta.id,
+        created=meta.created,
+        model=meta.model,
+        choices=[ChatChoice(message=reply)],
+        usage=ChatUsage.from_answer(answer),
+        **_channels(answer, base),
+    )
 
 
 # -- streaming ------------------------------------------------------------------------------
 
 
-def _chunk(meta: dict[str, Any], delta: dict[str, Any], finish: Literal["stop"] | None = None, **extra: Any) -> str:
-    chunk = {
-        **meta,
-        "object": "chat.completion.chunk",
-        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
-        **extra,
-    }
-    return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
+def _chunk(meta: Meta, delta: ChatDelta, finish: Literal["stop"] | None = None, **extra: Any) -> str:
+    choice = ChatChunkChoice(delta=delta, finish_reason=finish)
+    return sse.data(ChatChunkOut(id=meta.id, created=meta.created, model=meta.model, choices=[choice], **extra))
 
 
-async def _stream(
-    run: AnswerRun, meta: dict[str, Any], base: str, footer: bool, include_usage: bool
+async def chat_completion_stream(
+    run: AnswerRun, meta: Meta, base: str, footer: bool, include_usage: bool
 ) -> AsyncIterator[str]:
-    yield _chunk(meta, {"role": "assistant", "content": ""})
+    """OpenAI's chunk stream for one answer: a role delta at once (SSE comments keep the connection
+    alive while the answer is verified), a content delta per sentence carrying its annotations, a final
+    chunk with `finish_reason: "stop"` and the citation channels, the usage chunk when asked for, then
+    `data: [DONE]`. An error after the headers are sent is reported in the stream, as OpenAI does."""
+    yield _chunk(meta, ChatDelta(role="assistant", content=""))
     answer = None
     last = time.monotonic()
     try:
@@ -216,21 +186,18 @@ async def _stream(
             if kind == "answer":
                 answer = payload
             elif time.monotonic() - last >= KEEPALIVE_S:
-                yield ": verifying\n\n"  # a comment: keeps proxies from timing out, ignored by clients
+                yield sse.comment("verifying")
                 last = time.monotonic()
-    except Exception as exc:  # headers are sent: report in the stream, as OpenAI does
+    except Exception as exc:
         _, kind, message, _ = from_exception(exc)
-        yield f"data: {json.dumps(error_body(kind, message))}\n\n"
-        yield "data: [DONE]\n\n"
+        yield sse.data(ErrorOut.of(kind, message))
+        yield sse.data("[DONE]")
         return
     assert answer is not None
-    for text, cited in _pieces(answer, base, footer):
-        delta: dict[str, Any] = {"content": text}
-        if cited:
-            delta["annotations"] = cited
-        yield _chunk(meta, delta)
-    yield _chunk(meta, {}, "stop", **_extras(answer, base))
+    for text, cited in message_pieces(answer, base, footer):
+        yield _chunk(meta, ChatDelta(content=text, annotations=cited or None))
+    yield _chunk(meta, ChatDelta(), "stop", **_channels(answer, base))
     if include_usage:
-        usage_chunk = {**meta, "object": "chat.completion.chunk", "choices": [], "usage": _usage(answer)}
-        yield f"data: {json.dumps(usage_chunk)}\n\n"
-    yield "data: [DONE]\n\n"
+        usage = ChatUsage.from_answer(answer)
+        yield sse.data(ChatChunkOut(id=meta.id, created=meta.created, model=meta.model, choices=[], usage=usage))
+    yield sse.data("[DONE]")

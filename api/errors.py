@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.schemas import ErrorOut
 from api.service import Busy, Cancelled
 from rag.errors import (
     BackendError,
@@ -68,7 +69,25 @@ class ApiError(Exception):
 
 
 def error_body(type: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"error": {"type": type, "message": message, **extra}}
+    """The JSON of every error: `{"error": {"type": ..., "message": ...}}` (schema: api.schemas.ErrorOut)."""
+    return ErrorOut.of(type, message, **extra).model_dump()
+
+
+_DESCRIPTIONS = {
+    401: "no valid API key (setting api.keys)",
+    403: "an admin key is needed (setting api.admin_keys), or a browser request from another site",
+    404: "not found",
+    413: "the request body is over api.max_body_mb",
+    415: "unsupported content type",
+    422: "the request is invalid",
+    502: "the generator server could not be reached",
+    503: "too many answers queued (see Retry-After), or the index or a model is unavailable",
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error responses a route documents in the OpenAPI schema, each with the ErrorOut body."""
+    return {s: {"model": ErrorOut, "description": _DESCRIPTIONS[s]} for s in statuses}
 
 
 def error_response(status: int, type: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -1,8 +1,9 @@
 """MCP tools `search` and `ask` over the same Service the HTTP routes use, built on the official `mcp` SDK.
 
 `build_mcp(get_service)` returns the server: `rag mcp` runs it over stdio (`serve_stdio`), and the API
-mounts its streamable-HTTP app at /mcp (api.app). Both tools return structured content (the output
-schemas below) plus a readable text version: the answer with its [n] markers and a Sources list.
+mounts its streamable-HTTP app at /mcp (api.app). Both tools return structured content in the shapes
+the HTTP API uses (api.schemas: `SearchOut` of `PassageOut`s, and `AnswerOut`), plus a readable text
+version: the passages, or the answer with its [n] markers and a Sources list.
 
 `ask` goes through the service's model queue like `POST /v1/ask`: a full queue and bad input come back
 as tool errors (`isError`) with a one-line message; the caller never sees a traceback.
@@ -23,12 +24,12 @@ import anyio.to_thread
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from api.answering import passage_dict
+from api.schemas import AnswerOut, PassageOut, SearchOut
 from rag import __version__
 from rag.errors import RagError
-from rag.types import Filters, Passage
+from rag.types import Filters
 
 if TYPE_CHECKING:
     from api.service import Service
@@ -46,69 +47,6 @@ and a list of outlets."""
 AfterArg = Annotated[str, Field(max_length=40, description="only articles published on or after this ISO date")]
 BeforeArg = Annotated[str, Field(max_length=40, description="only articles published before this ISO date")]
 OutletsArg = Annotated[list[str], Field(max_length=100, description="only articles from these outlets (exact names)")]
-
-
-# -- output schemas ------------------------------------------------------------------------------
-class PassageOut(BaseModel):
-    """One retrieved passage: `text` is exactly the article body's characters [start, end)."""
-
-    n: int = Field(description="rank, from 1")
-    article_id: str
-    chunk_id: str
-    title: str
-    author: str = Field(description="the article's byline")
-    published_at: str = Field(description="ISO date or datetime; empty when unknown")
-    url: str = Field(description="the article's URL; empty when it has none")
-    outlet: str
-    path: str = Field(description="where the article was read from, when it has no URL")
-    text: str
-    start: int = Field(description="offset of the passage in the article body (characters)")
-    end: int = Field(description="end offset (exclusive)")
-    score: float = Field(description="retrieval score; higher is better")
-
-
-class SearchResult(BaseModel):
-    query: str
-    passages: list[PassageOut]
-
-
-class SentenceOut(BaseModel):
-    text: str = Field(description="the sentence, with its [n] citation markers")
-    citations: list[int] = Field(description="numbers of the sources it cites")
-    verdict: str = Field(description="supported | recited | unsupported (lenient mode only)")
-    support: float = Field(description="the verifier's support score, 0..1")
-    reasons: list[str] = []
-
-
-class SourceOut(BaseModel):
-    """A cited source: `quote` is exactly the article body's characters [start, end)."""
-
-    n: int = Field(description="the number the answer's [n] markers refer to")
-    article_id: str
-    chunk_id: str
-    title: str
-    author: str
-    published_at: str
-    url: str
-    quote: str = Field(description="the verbatim passage that supports the sentences citing it")
-    start: int = Field(description="offset of the quote in the article body (characters)")
-    end: int = Field(description="end offset (exclusive)")
-    outlet: str = ""
-    path: str = ""
-
-
-class AskResult(BaseModel):
-    """The same JSON as `rag ask --json` and `POST /v1/ask`."""
-
-    question: str
-    answer: str = Field(description="the answer text with [n] markers, or why there is no answer")
-    answerable: bool = Field(description="false when the articles do not support an answer")
-    abstain_reason: str | None = Field(description="no_relevant_passages | insufficient_support, when abstaining")
-    sentences: list[SentenceOut]
-    sources: list[SourceOut]
-    timings: dict[str, float] = {}
-    usage: dict[str, Any] = {}
-    dropped: list[SentenceOut] = Field(default=[], description="drafted sentences that failed verification")
 
 
 # -- the server ----------------------------------------------------------------------------------
@@ -133,7 +71,7 @@ def build_mcp(get_service: Callable[[], Service]) -> MCPServer:
         after: AfterArg = "",
         before: BeforeArg = "",
         outlets: OutletsArg = [],  # noqa: B006 (pydantic copies defaults)
-    ) -> Annotated[CallToolResult, SearchResult]:
+    ) -> Annotated[CallToolResult, SearchOut]:
         """Find the passages of the indexed news articles most relevant to a query (hybrid keyword and
         semantic search). Each passage comes with its article's title, byline, outlet, date and URL, and
         its character offsets in the article body. Use it to explore what the articles cover; use `ask`
@@ -143,7 +81,7 @@ def build_mcp(get_service: Callable[[], Service]) -> MCPServer:
         service = get_service()
         filters = _filters(after, before, outlets)
         passages = await _call(lambda: service.search(query, k, filters))
-        result = SearchResult(query=query, passages=[_passage(n, p) for n, p in enumerate(passages, 1)])
+        result = SearchOut(query=query, passages=PassageOut.numbered(passages))
         return CallToolResult(
             content=[TextContent(type="text", text=_search_text(result))],
             structured_content=result.model_dump(mode="json"),
@@ -158,7 +96,7 @@ def build_mcp(get_service: Callable[[], Service]) -> MCPServer:
         after: AfterArg = "",
         before: BeforeArg = "",
         outlets: OutletsArg = [],  # noqa: B006
-    ) -> Annotated[CallToolResult, AskResult]:
+    ) -> Annotated[CallToolResult, AnswerOut]:
         """Answer a question from the indexed news articles. Every sentence of the answer cites numbered
         sources ([1], [2]...) and was verified against them; each source has a verbatim quote, its
         character offsets in the article body, and the article's title, byline, date and URL. When the
@@ -166,7 +104,7 @@ def build_mcp(get_service: Callable[[], Service]) -> MCPServer:
         rather than answering from memory. Answers are drafted by a local model, one at a time: a call
         may wait, and is refused with a 'try again' message when too many are queued."""
         answer = await _answer(get_service(), question, _filters(after, before, outlets))
-        result = AskResult.model_validate(answer.to_dict())
+        result = AnswerOut.from_answer(answer)
         return CallToolResult(
             content=[TextContent(type="text", text=_answer_text(answer))],
             structured_content=result.model_dump(mode="json"),
@@ -219,15 +157,11 @@ def _filters(after: str, before: str, outlets: list[str]) -> Filters:
     )
 
 
-def _passage(n: int, p: Passage) -> PassageOut:
-    return PassageOut(**passage_dict(n, p), path=p.source, score=p.score)
-
-
 def _meta(*parts: str) -> str:
     return " · ".join(x for x in parts if x)
 
 
-def _search_text(result: SearchResult) -> str:
+def _search_text(result: SearchOut) -> str:
     if not result.passages:
         return "No passages match."
     blocks = []
