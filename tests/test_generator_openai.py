@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -20,6 +16,7 @@ from rag.generators.base import Generator, Reviser, Revision
 from rag.generators.openai import OpenAIGenerator
 from rag.generators.prompt import SYSTEM_PROMPT
 from rag.types import Passage
+from tests.fakes import FakeChatServer, Reply, completion
 
 KEY = "sk-test-5ecr3t-k3y"
 QUESTION = "Who confirmed the refusal?"
@@ -37,107 +34,9 @@ PASSAGES = [
 ]
 
 
-def completion(content: str | None, usage: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A chat-completions reply body as OpenAI-compatible servers send it."""
-    body: dict[str, Any] = {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-    }
-    if usage is not None:
-        body["usage"] = usage
-    return body
-
-
-@dataclass
-class Reply:
-    """What the fake server answers to one request."""
-
-    status: int = 200
-    body: Any = field(default_factory=lambda: completion("An answer [1]."))  # dict/list → JSON; str/bytes as is
-    delay: float = 0.0
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Request:
-    """One request the fake server received."""
-
-    method: str
-    path: str
-    headers: dict[str, str]  # lower-cased names
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class FakeServer:
-    """A threaded HTTP server on 127.0.0.1 that records requests and answers from a queue of replies.
-
-    Each request takes the next reply; the last one repeats once the queue is down to it.
-    """
-
-    def __init__(self) -> None:
-        self.requests: list[Request] = []
-        self._replies: list[Reply] = [Reply()]
-        self._lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, like real servers
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                reply = server._record(Request("POST", self.path, headers, body))
-                time.sleep(reply.delay)
-                data = reply.body
-                if isinstance(data, dict | list):
-                    data = json.dumps(data).encode()
-                elif isinstance(data, str):
-                    data = data.encode()
-                try:
-                    self.send_response(reply.status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    for name, value in reply.headers.items():
-                        self.send_header(name, value)
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:  # the client gave up (a timeout test); nothing to answer
-                    self.close_connection = True
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
-        self.port = self.httpd.server_address[1]
-        self.base_url = f"http://127.0.0.1:{self.port}/v1"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-        self._thread.start()
-
-    def reply(self, *replies: Reply) -> None:
-        """Answer the next requests with `replies`, in order, the last repeating."""
-        with self._lock:
-            self._replies = list(replies)
-
-    def _record(self, request: Request) -> Reply:
-        with self._lock:
-            self.requests.append(request)
-            return self._replies.pop(0) if len(self._replies) > 1 else self._replies[0]
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self._thread.join(timeout=5)
-
-
 @pytest.fixture
-def server() -> Iterator[FakeServer]:
-    s = FakeServer()
+def server() -> Iterator[FakeChatServer]:
+    s = FakeChatServer()
     yield s
     s.stop()
 
@@ -151,7 +50,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 
 @pytest.fixture
-def make(server: FakeServer) -> Iterator[Callable[..., OpenAIGenerator]]:
+def make(server: FakeChatServer) -> Iterator[Callable[..., OpenAIGenerator]]:
     """Build generators pointed at the fake server (by default), closing them afterwards."""
     made: list[OpenAIGenerator] = []
 
@@ -180,7 +79,7 @@ def free_port() -> int:
 
 
 def test_generate_posts_the_shared_prompt_and_returns_the_draft(
-    server: FakeServer, make: Callable[..., OpenAIGenerator]
+    server: FakeChatServer, make: Callable[..., OpenAIGenerator]
 ) -> None:
     server.reply(
         Reply(body=completion("  Guido Crosetto confirmed it [1].\n", {"prompt_tokens": 87, "completion_tokens": 9}))
@@ -216,7 +115,7 @@ def test_generate_posts_the_shared_prompt_and_returns_the_draft(
 
 
 def test_revise_continues_the_conversation_with_the_failed_draft_and_the_feedback(
-    server: FakeServer, make: Callable[..., OpenAIGenerator]
+    server: FakeChatServer, make: Callable[..., OpenAIGenerator]
 ) -> None:
     server.reply(Reply(body=completion("Defense Minister Guido Crosetto confirmed it [1].")))
     gen = make()
@@ -233,7 +132,7 @@ def test_revise_continues_the_conversation_with_the_failed_draft_and_the_feedbac
 
 
 def test_no_authorization_header_without_a_key_and_trailing_slash_tolerated(
-    server: FakeServer, make: Callable[..., OpenAIGenerator]
+    server: FakeChatServer, make: Callable[..., OpenAIGenerator]
 ) -> None:
     gen = make(base_url=server.base_url + "/", api_key="")
     gen.generate(QUESTION, PASSAGES)
@@ -243,7 +142,7 @@ def test_no_authorization_header_without_a_key_and_trailing_slash_tolerated(
 
 
 def test_null_content_is_empty_text_and_missing_usage_counts_zero(
-    server: FakeServer, make: Callable[..., OpenAIGenerator]
+    server: FakeChatServer, make: Callable[..., OpenAIGenerator]
 ) -> None:
     server.reply(Reply(body=completion(None)))
     draft = make().generate(QUESTION, PASSAGES)
@@ -253,7 +152,9 @@ def test_null_content_is_empty_text_and_missing_usage_counts_zero(
     assert draft.stats["completion_tokens"] == 0
 
 
-def test_client_is_reused_and_reopened_after_close(server: FakeServer, make: Callable[..., OpenAIGenerator]) -> None:
+def test_client_is_reused_and_reopened_after_close(
+    server: FakeChatServer, make: Callable[..., OpenAIGenerator]
+) -> None:
     gen = make()
     gen.warm_up()
     assert server.requests == []  # warming up sends nothing
@@ -306,7 +207,7 @@ def test_unreachable_server_names_the_url_after_retrying_with_backoff(
 
 
 def test_read_timeout_is_reported_and_not_retried(
-    server: FakeServer, make: Callable[..., OpenAIGenerator], sleeps: list[float]
+    server: FakeChatServer, make: Callable[..., OpenAIGenerator], sleeps: list[float]
 ) -> None:
     server.reply(Reply(delay=1.0))
     gen = make(timeout=0.3, retries=2)
@@ -324,7 +225,7 @@ def test_read_timeout_is_reported_and_not_retried(
 
 @pytest.mark.parametrize("status", [401, 403])
 def test_rejected_key_is_named_but_never_shown(
-    server: FakeServer, make: Callable[..., OpenAIGenerator], status: int
+    server: FakeChatServer, make: Callable[..., OpenAIGenerator], status: int
 ) -> None:
     server.reply(Reply(status=status, body={"error": {"message": f"Incorrect API key provided: {KEY}"}}))
     gen = make(api_key=KEY)
@@ -340,7 +241,7 @@ def test_rejected_key_is_named_but_never_shown(
 
 
 def test_server_error_shows_status_and_the_start_of_the_body(
-    server: FakeServer, make: Callable[..., OpenAIGenerator]
+    server: FakeChatServer, make: Callable[..., OpenAIGenerator]
 ) -> None:
     body = "internal failure:\n  CUDA out of memory " + "x" * 300 + " TAIL-NOT-SHOWN"
     server.reply(Reply(status=500, body=body))
@@ -355,7 +256,7 @@ def test_server_error_shows_status_and_the_start_of_the_body(
     assert len(server.requests) == 1  # 500 is not among the retried statuses
 
 
-def test_echoed_key_in_an_error_body_is_masked(server: FakeServer, make: Callable[..., OpenAIGenerator]) -> None:
+def test_echoed_key_in_an_error_body_is_masked(server: FakeChatServer, make: Callable[..., OpenAIGenerator]) -> None:
     server.reply(Reply(status=500, body=f"bad header Authorization: Bearer {KEY}"))
     with pytest.raises(BackendError) as err:
         make(api_key=KEY).generate(QUESTION, PASSAGES)
@@ -364,7 +265,7 @@ def test_echoed_key_in_an_error_body_is_masked(server: FakeServer, make: Callabl
 
 
 def test_503_then_200_succeeds_after_a_retry_honouring_retry_after(
-    server: FakeServer, make: Callable[..., OpenAIGenerator], sleeps: list[float]
+    server: FakeChatServer, make: Callable[..., OpenAIGenerator], sleeps: list[float]
 ) -> None:
     server.reply(Reply(status=503, body="loading model", headers={"Retry-After": "0"}), Reply())
     draft = make(retries=2).generate(QUESTION, PASSAGES)
@@ -375,7 +276,7 @@ def test_503_then_200_succeeds_after_a_retry_honouring_retry_after(
 
 
 def test_retry_after_is_capped_and_exhausted_retries_report_the_status(
-    server: FakeServer, make: Callable[..., OpenAIGenerator], sleeps: list[float]
+    server: FakeChatServer, make: Callable[..., OpenAIGenerator], sleeps: list[float]
 ) -> None:
     server.reply(Reply(status=429, body="slow down", headers={"Retry-After": "120"}))
     with pytest.raises(BackendError) as err:
@@ -386,7 +287,7 @@ def test_retry_after_is_capped_and_exhausted_retries_report_the_status(
 
 
 def test_502_without_retry_after_backs_off_from_half_a_second(
-    server: FakeServer, make: Callable[..., OpenAIGenerator], sleeps: list[float]
+    server: FakeChatServer, make: Callable[..., OpenAIGenerator], sleeps: list[float]
 ) -> None:
     server.reply(Reply(status=502), Reply(status=504), Reply())
     assert make(retries=2).generate(QUESTION, PASSAGES).text == "An answer [1]."
@@ -395,7 +296,7 @@ def test_502_without_retry_after_backs_off_from_half_a_second(
 
 
 def test_zero_retries_means_one_attempt(
-    server: FakeServer, make: Callable[..., OpenAIGenerator], sleeps: list[float]
+    server: FakeChatServer, make: Callable[..., OpenAIGenerator], sleeps: list[float]
 ) -> None:
     server.reply(Reply(status=503, body="busy"))
     with pytest.raises(BackendError, match="HTTP 503: busy"):
@@ -404,7 +305,7 @@ def test_zero_retries_means_one_attempt(
     assert sleeps == []
 
 
-def test_400_is_not_retried(server: FakeServer, make: Callable[..., OpenAIGenerator], sleeps: list[float]) -> None:
+def test_400_is_not_retried(server: FakeChatServer, make: Callable[..., OpenAIGenerator], sleeps: list[float]) -> None:
     server.reply(Reply(status=400, body={"error": "max_tokens is too large"}), Reply())
     with pytest.raises(BackendError) as err:
         make(retries=2).generate(QUESTION, PASSAGES)
@@ -414,7 +315,7 @@ def test_400_is_not_retried(server: FakeServer, make: Callable[..., OpenAIGenera
     assert sleeps == []
 
 
-def test_404_names_the_model_and_the_route(server: FakeServer, make: Callable[..., OpenAIGenerator]) -> None:
+def test_404_names_the_model_and_the_route(server: FakeChatServer, make: Callable[..., OpenAIGenerator]) -> None:
     server.reply(Reply(status=404, body={"error": "model 'nope' not found"}))
     with pytest.raises(BackendError) as err:
         make(model="nope").generate(QUESTION, PASSAGES)
@@ -439,7 +340,7 @@ def test_404_names_the_model_and_the_route(server: FakeServer, make: Callable[..
     ids=["html", "empty", "list", "no-choices", "empty-choices", "no-message", "message-not-object", "content-number"],
 )
 def test_malformed_reply_is_a_backend_error(
-    server: FakeServer, make: Callable[..., OpenAIGenerator], body: Any
+    server: FakeChatServer, make: Callable[..., OpenAIGenerator], body: Any
 ) -> None:
     server.reply(Reply(body=body))
     with pytest.raises(BackendError) as err:

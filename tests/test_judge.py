@@ -14,6 +14,7 @@ from rag.judges.llm import LLMJudge, user_prompt
 from rag.judges.overlap import OverlapJudge
 from rag.types import Reason, ReasonKind
 from tests.conftest import DATASETS
+from tests.fakes import ScriptedLLM
 
 PASSAGE = (
     "Defense Minister Guido Crosetto confirmed the refusal on Tuesday. An estimated 300,000 people marched "
@@ -99,23 +100,17 @@ def test_llm_judge_checks_its_threshold_and_skips_the_model_on_deterministic_iss
     with pytest.raises(ValueError, match=r"threshold must be between 0 and 1, got 1\.5"):
         LLMJudge(threshold=1.5)
 
-    class NoModel:
-        def yes_probability(self, system: str, user: str) -> float:
-            raise AssertionError("the model was asked although a check had already failed")
-
-    judge = LLMJudge(NoModel(), threshold=0.8)  # type: ignore[arg-type]
+    model = ScriptedLLM(lambda user: 1.0)
+    judge = LLMJudge(model, threshold=0.8)  # type: ignore[arg-type]
     verdict = judge.judge("An estimated 30,000 people marched in Rome.", PASSAGE)
     assert verdict == Judgement(
         False, 0.0, (Reason(ReasonKind.MISSING_NUMBER, "number 30,000 not in passage", ("30,000",)),)
     )
+    assert model.prompts == [], "the model was asked although a check had already failed"
 
 
 def test_llm_judge_applies_the_threshold_and_keeps_input_order() -> None:
-    class Scripted:
-        def yes_probability(self, system: str, user: str) -> float:
-            return 0.9 if "Tuesday" in user else 0.5
-
-    judge = LLMJudge(Scripted(), threshold=0.8)  # type: ignore[arg-type]
+    judge = LLMJudge(ScriptedLLM(lambda user: 0.9 if "Tuesday" in user else 0.5), threshold=0.8)  # type: ignore[arg-type]
     out = judge.judge_many([("Crosetto spoke on Tuesday.", "B Tuesday"), ("Crosetto spoke.", "A")])
     assert [j.supported for j in out] == [True, False]
     # the model's score, then the claim's content words that the passage lacks

@@ -22,6 +22,7 @@ from rag.judges.checks import deterministic_issues, support_features
 from rag.judges.llm import PROMPTS, LLMJudge
 from rag.judges.overlap import OverlapJudge
 from rag.types import Reason, ReasonKind
+from tests.fakes import ScriptedLLM, claim_of
 
 PASSAGE = (
     "The city council of Leeds approved a budget of 12 million pounds for the new library on Monday, "
@@ -210,16 +211,9 @@ def test_llm_judge_gets_most_hand_labelled_pairs_right(local_llm: object, calibr
 # ---------------------------------------------------------------- the calibrated judge
 
 
-class Scripted:
-    """A stand-in for the LLM: P(Yes) 0.9 when the prompt holds "autumn", else 0.2; counts its calls."""
-
-    def __init__(self) -> None:
-        self.prompts: list[str] = []
-
-    def yes_probability(self, system: str, user: str) -> float:
-        self.prompts.append(user)
-        claim = user.split("Claim: ", 1)[1].split("\n", 1)[0]
-        return 0.9 if "autumn" in claim else 0.2
+def scripted() -> ScriptedLLM:
+    """A stand-in for the LLM: P(Yes) 0.9 when the claim holds "autumn", else 0.2; records its prompts."""
+    return ScriptedLLM(lambda user: 0.9 if "autumn" in claim_of(user) else 0.2)
 
 
 def toy_calibration(**kw: object) -> Calibration:
@@ -238,7 +232,7 @@ def toy_calibration(**kw: object) -> Calibration:
 
 
 def test_calibrated_judge_combines_the_model_and_features_with_its_own_threshold() -> None:
-    llm = Scripted()
+    llm = scripted()
     judge = LLMJudge(llm, calibration=toy_calibration())  # type: ignore[arg-type]
     assert judge.threshold == 0.7
     ok = judge.judge("Maria Okafor said construction would begin in the autumn.", PASSAGE)
@@ -259,7 +253,7 @@ def test_calibrated_judge_reads_the_best_window_and_judges_each_sentence_when_sp
     long_passage = (
         " ".join(f"Filler sentence number {i} about nothing in particular." for i in range(30)) + " " + PASSAGE
     )
-    llm = Scripted()
+    llm = scripted()
     judge = LLMJudge(llm, calibration=toy_calibration(split=True))  # type: ignore[arg-type]
     verdict = judge.judge(
         "The Green Party voted against the plan. Construction would begin in the autumn.", long_passage

@@ -22,23 +22,7 @@ from rag.text import split_sentences
 from rag.types import Article, Passage, Reason, ReasonKind
 from rag.verify import CheckedSentence, Verifier
 from tests.conftest import SEED, article, open_store
-
-
-class Scripted:
-    """A generator that returns a fixed draft and records what it was shown."""
-
-    name = "scripted"
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.calls: list[tuple[str, list[Passage]]] = []
-
-    def warm_up(self) -> None:
-        pass
-
-    def generate(self, question: str, passages: Sequence[Passage]) -> Draft:
-        self.calls.append((question, list(passages)))
-        return Draft(self.text, {"prompt_tokens": 100, "completion_tokens": 10})
+from tests.fakes import ScriptedGenerator
 
 
 @pytest.fixture
@@ -69,7 +53,7 @@ def test_answer_cites_sources_in_first_cited_order_with_exact_quotes(indexed: Lo
     crowd = cite(q, indexed, embedder, "300,000")
     refusal = cite(q, indexed, embedder, "Crosetto")
     draft = f"An estimated 300,000 people marched in Rome [{crowd}]. Guido Crosetto confirmed the refusal [{refusal}]."
-    answer = make(indexed, embedder, Scripted(draft)).ask(q)
+    answer = make(indexed, embedder, ScriptedGenerator(draft)).ask(q)
     assert answer.answerable and answer.abstain_reason is None
     assert answer.answer == (
         "An estimated 300,000 people marched in Rome [1]. Guido Crosetto confirmed the refusal [2]."
@@ -85,23 +69,23 @@ def test_answer_cites_sources_in_first_cited_order_with_exact_quotes(indexed: Lo
 
 
 def test_irrelevant_question_abstains_without_calling_the_generator(indexed: LocalStore, embedder) -> None:
-    generator = Scripted("Canberra [1].")
+    generator = ScriptedGenerator("Canberra [1].")
     answer = make(indexed, embedder, generator, min_similarity=0.99).ask("What is the capital of Australia?")
     assert (answer.answerable, answer.abstain_reason) == (False, NO_RELEVANT_PASSAGES)
     assert not generator.calls and not answer.sources and answer.answer
 
 
 def test_false_premise_naming_an_absent_entity_abstains_before_generation(indexed: LocalStore, embedder) -> None:
-    generator = Scripted("Because of the vote [1].")
+    generator = ScriptedGenerator("Because of the vote [1].")
     answer = make(indexed, embedder, generator).ask("Why did Germany refuse the base access?")
     assert (answer.answerable, answer.abstain_reason) == (False, INSUFFICIENT_SUPPORT)
     assert not generator.calls and "Germany" in answer.usage["notes"][0]
 
 
 def test_declined_and_unsupported_drafts_abstain(indexed: LocalStore, embedder) -> None:
-    declined = make(indexed, embedder, Scripted("NOT STATED")).ask("Who confirmed the refusal?")
+    declined = make(indexed, embedder, ScriptedGenerator("NOT STATED")).ask("Who confirmed the refusal?")
     assert declined.abstain_reason == INSUFFICIENT_SUPPORT and not declined.dropped
-    wrong = make(indexed, embedder, Scripted("Antonio Tajani confirmed the refusal [1].")).ask(
+    wrong = make(indexed, embedder, ScriptedGenerator("Antonio Tajani confirmed the refusal [1].")).ask(
         "Who confirmed the refusal?"
     )
     assert (wrong.answerable, wrong.abstain_reason) == (False, INSUFFICIENT_SUPPORT)
@@ -110,7 +94,7 @@ def test_declined_and_unsupported_drafts_abstain(indexed: LocalStore, embedder) 
 
 
 def test_bad_questions_are_refused(indexed: LocalStore, embedder) -> None:
-    pipeline = make(indexed, embedder, Scripted("x"), max_question_chars=50)
+    pipeline = make(indexed, embedder, ScriptedGenerator("x"), max_question_chars=50)
     for bad in ["", "   \n\t "]:
         with pytest.raises(InputError, match="empty"):
             pipeline.ask(bad)
@@ -127,7 +111,7 @@ def test_a_question_in_another_language_is_answered_or_abstained(indexed: LocalS
 def test_empty_index_is_a_clear_error(tmp_path: Path, embedder) -> None:
     empty = open_store(tmp_path / "empty", embedder)
     with pytest.raises(NotFoundError, match="rag ingest"):
-        make(empty, embedder, Scripted("x")).ask("Who confirmed the refusal?")
+        make(empty, embedder, ScriptedGenerator("x")).ask("Who confirmed the refusal?")
 
 
 def test_quote_that_is_not_in_the_article_is_never_returned() -> None:
@@ -194,7 +178,7 @@ def test_an_answer_whose_answering_sentence_was_dropped_abstains(indexed: LocalS
     q = "What did the ambassador say about the refusal?"
     n = cite(q, indexed, embedder, "Crosetto")
     draft = f"The ambassador said the refusal was wrong [{n}]. The government spoke of a parliamentary vote [{n}]."
-    answer = make(indexed, embedder, Scripted(draft)).ask(q)
+    answer = make(indexed, embedder, ScriptedGenerator(draft)).ask(q)
     assert (answer.answerable, answer.abstain_reason) == (False, INSUFFICIENT_SUPPORT)
     assert "ambassador" in answer.dropped[-1].text or "ambassador" in answer.dropped[0].text
 
@@ -221,7 +205,7 @@ def test_a_draft_that_fails_verification_falls_back_to_the_quote_that_answers(in
     n = cite(q, indexed, embedder, "Kyiv")
     fallback = Recording()
     draft = f"Tajani met them in Brussels [{n}]."
-    answer = with_fallback(indexed, embedder, Scripted(draft), fallback).ask(q)
+    answer = with_fallback(indexed, embedder, ScriptedGenerator(draft), fallback).ask(q)
     assert fallback.hints == [draft]
     assert answer.answerable and answer.abstain_reason is None
     assert answer.answer == '"Foreign Minister Antonio Tajani joined European counterparts in Kyiv." [1]'
@@ -236,12 +220,16 @@ def test_a_draft_that_fails_verification_falls_back_to_the_quote_that_answers(in
 
 def test_no_fallback_when_the_generator_declines_or_the_quote_does_not_answer(indexed: LocalStore, embedder) -> None:
     fallback = Recording()
-    declined = with_fallback(indexed, embedder, Scripted("NOT STATED"), fallback).ask("Who confirmed the refusal?")
+    declined = with_fallback(indexed, embedder, ScriptedGenerator("NOT STATED"), fallback).ask(
+        "Who confirmed the refusal?"
+    )
     assert declined.abstain_reason == INSUFFICIENT_SUPPORT and fallback.hints == []  # a decline is not overruled
     # A false premise: the draft fails, and no sentence holds enough of the question to be quoted instead.
     q = "Why did Tajani resign from the government?"
     n = cite(q, indexed, embedder, "Tajani")
-    answer = with_fallback(indexed, embedder, Scripted(f"Tajani resigned over the vote [{n}]."), fallback).ask(q)
+    answer = with_fallback(indexed, embedder, ScriptedGenerator(f"Tajani resigned over the vote [{n}]."), fallback).ask(
+        q
+    )
     assert fallback.hints == [f"Tajani resigned over the vote [{n}]."]
     assert (answer.answerable, answer.abstain_reason) == (False, INSUFFICIENT_SUPPORT)
     assert not answer.sources and answer.dropped
@@ -288,15 +276,15 @@ def test_a_true_sentence_is_not_the_answer_when_the_one_taking_up_the_question_w
     # The second sentence is true and shares "refusal" with the question, but the first one, which took
     # up what was asked (the ambassador), failed: what is left must not pass for the answer.
     draft = f"The ambassador said the refusal was illegal [{n}]. Guido Crosetto confirmed the refusal [{n}]."
-    answer = make(indexed, embedder, Scripted(draft)).ask(q)
+    answer = make(indexed, embedder, ScriptedGenerator(draft)).ask(q)
     assert (answer.answerable, answer.abstain_reason) == (False, INSUFFICIENT_SUPPORT)
     assert answer.usage["notes"] == ["the sentences that answered the question failed verification"]
     # With the ambassador sentence gone from the draft, the same true sentence is an answer.
-    kept = make(indexed, embedder, Scripted(f"Guido Crosetto confirmed the refusal [{n}].")).ask(q)
+    kept = make(indexed, embedder, ScriptedGenerator(f"Guido Crosetto confirmed the refusal [{n}].")).ask(q)
     assert kept.answerable and kept.answer == "Guido Crosetto confirmed the refusal [1]."
 
 
-class Revising(Scripted):
+class Revising(ScriptedGenerator):
     """A generator that can revise: returns `second` when asked again, and records what it was told."""
 
     def __init__(self, text: str, second: str) -> None:
@@ -430,13 +418,13 @@ def test_neighbouring_passages_reach_the_generator_joined(tmp_path: Path, embedd
     ingest(store, [article(long, id="genoa", title="Genoa")])
     q = "Genoa dockworkers strike"
     retrieved = Retriever(store, embedder).search(q, 5)
-    apart = Scripted("NOT STATED")
+    apart = ScriptedGenerator("NOT STATED")
     make(store, embedder, apart).ask(q)  # the default: passages as retrieved
     assert [p.chunk_id for p in apart.calls[0][1]] == [p.chunk_id for p in retrieved]
 
     shown = apart.calls[0][1]
     sentence = next(s for s in ("strike number 1 ", "strike number 2 ") if any(s in p.text for p in shown))
-    together = Scripted("")
+    together = ScriptedGenerator("")
     pipeline = make(store, embedder, together, join_neighbours=True)
     pipeline.ask(q)
     joined = together.calls[0][1]
@@ -465,7 +453,7 @@ def test_relevant_only_shows_the_generator_just_the_passages_that_pass_the_gate(
     retrieved = Retriever(indexed, embedder).search(q, 5)
     passing = [p.chunk_id for p in retrieved if coverage(q, f"{p.title}\n{p.text}") >= 0.5]
     assert 0 < len(passing) < len(retrieved)  # the fixture has both kinds
-    every, some = Scripted("NOT STATED"), Scripted("NOT STATED")
+    every, some = ScriptedGenerator("NOT STATED"), ScriptedGenerator("NOT STATED")
     make(indexed, embedder, every, min_similarity=1.0).ask(q)
     events: list[tuple[str, object]] = []
     pipeline = make(indexed, embedder, some, min_similarity=1.0, relevant_only=True)

@@ -10,6 +10,7 @@ from rag.judges.overlap import OverlapJudge
 from rag.text import evidence_window, supporting_span
 from rag.types import Passage, ReasonKind
 from rag.verify import SUPPORTED, SUPPORTED_ELSEWHERE, UNSUPPORTED, Verifier, parse_draft, premise_words, quotes_in
+from tests.fakes import FixedJudge
 
 TEXTS = [
     "Italy denied the United States access to the Sigonella airbase. "
@@ -53,11 +54,9 @@ def test_supported_sentence_keeps_its_citation_and_quote_span() -> None:
 
 
 def test_verbatim_sentence_needs_no_judge() -> None:
-    class NoJudge:
-        def judge(self, claim: str, evidence: str, question: str = "") -> Judgement:
-            raise AssertionError("a verbatim sentence must not reach the judge")
-
-    v = verify('"An estimated 300,000 people marched in Rome on March 28." [2]', judge=NoJudge())
+    judge = FixedJudge(False)
+    v = verify('"An estimated 300,000 people marched in Rome on March 28." [2]', judge=judge)
+    assert judge.calls == [], "a verbatim sentence must not reach the judge"
     assert [s.verdict for s in v.sentences] == [SUPPORTED] and v.judge_calls == 0
 
 
@@ -134,15 +133,9 @@ def test_combined_passages_may_support_a_sentence_none_supports_alone() -> None:
 
 
 def test_recite_tries_at_most_the_configured_number_of_passages() -> None:
-    calls = []
-
-    class Never:
-        def judge(self, claim: str, evidence: str, question: str = "") -> Judgement:
-            calls.append(evidence)
-            return Judgement(False, 0.1)
-
-    Verifier(Never(), recite_candidates=1).verify("Q?", PASSAGES, "Crosetto marched in Rome and Kyiv [1].")
-    assert len(calls) == 2  # its own citation, then one other passage
+    never = FixedJudge(False, 0.1)
+    Verifier(never, recite_candidates=1).verify("Q?", PASSAGES, "Crosetto marched in Rome and Kyiv [1].")
+    assert len(never.calls) == 2  # its own citation, then one other passage
 
 
 def test_declining_draft_is_not_a_claim() -> None:
@@ -152,16 +145,10 @@ def test_declining_draft_is_not_a_claim() -> None:
 
 
 def test_short_fragments_are_judged_with_the_question() -> None:
-    seen = []
-
-    class Recorder:
-        def judge(self, claim: str, evidence: str, question: str = "") -> Judgement:
-            seen.append((claim, question))
-            return Judgement(True, 0.9)
-
-    verify("Guido Crosetto [1].", judge=Recorder(), question="Who confirmed the refusal?")
-    verify("Guido Crosetto confirmed the refusal of the base [1].", judge=Recorder(), question="Who?")
-    assert seen == [
+    recorder = FixedJudge(True, 0.9)
+    verify("Guido Crosetto [1].", judge=recorder, question="Who confirmed the refusal?")
+    verify("Guido Crosetto confirmed the refusal of the base [1].", judge=recorder, question="Who?")
+    assert [(claim, question) for claim, _, question in recorder.calls] == [
         ("Guido Crosetto.", "Who confirmed the refusal?"),
         ("Guido Crosetto confirmed the refusal of the base.", ""),
     ]
@@ -171,12 +158,8 @@ def test_short_fragments_are_judged_with_the_question() -> None:
 
 
 def test_sentences_echoing_the_question_premise_need_a_confident_judge() -> None:
-    class Lukewarm:
-        def judge(self, claim: str, evidence: str, question: str = "") -> Judgement:
-            return Judgement(True, 0.6)
-
     q = "When did Crosetto resign over the affair?"
-    v = verify("Crosetto resigned over the affair on Tuesday [1].", judge=Lukewarm(), question=q)
+    v = verify("Crosetto resigned over the affair on Tuesday [1].", judge=FixedJudge(True, 0.6), question=q)
     assert not v.sentences and "resign" in " ".join(map(str, v.dropped[0].reasons))
     echo = [r for top in v.dropped[0].reasons for r in top.walk() if r.kind is ReasonKind.PREMISE_ECHO]
     assert echo and "resigned" in echo[0].values
