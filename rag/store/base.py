@@ -84,8 +84,8 @@ class Store(Protocol):
         """Hold the index's write lock for the block and yield the store.
 
         A second writer (another handle or process) is refused at once with `IndexLockedError`, not
-        queued. On leaving the block, normally or by an exception (Ctrl-C included), everything written
-        inside is committed and the lock is released.
+        queued. Each `write` or `delete` inside is committed when it returns; leaving the block, normally
+        or by an exception (Ctrl-C included), keeps those commits and releases the lock.
         """
         ...
 
@@ -120,8 +120,8 @@ class Store(Protocol):
         """Up to `k` (row, cosine similarity) pairs nearest to the L2-normalised `vector`, best first.
 
         Only chunks whose article passes `filters` (published date range, outlets, article ids) are
-        considered, and `k` of them are returned when that many pass. Large indexes may search
-        approximately (a true neighbour can be missed), never returning a deleted chunk.
+        considered; fewer than `k` come back only when fewer pass, or rarely where a large index searches
+        approximately and misses some. A deleted chunk never comes back.
         """
         ...
 

@@ -3,6 +3,7 @@ rows, FAISS vectors), the manifest, recovery from a lost or damaged vector file,
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from rag.embedders.hashing import HashEmbedder
 from rag.errors import IndexMismatchError, NotFoundError, StoreError
+from rag.store.base import Store
 from rag.store.local import DATABASE, VECTORS, LocalStore
 from rag.store.manifest import MANIFEST
 from rag.types import Article
@@ -114,3 +116,15 @@ def test_missing_and_damaged_index(tmp_path: Path, embedder: HashEmbedder) -> No
     (tmp_path / "iy" / DATABASE).write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="cannot open"):
         LocalStore.open(tmp_path / "iy", embed_model="fake-hash", dim=64)
+
+
+def test_every_protocol_method_has_the_same_parameters() -> None:
+    """LocalStore meets `Store` by name, parameter kind and presence of defaults (isinstance checks names only)."""
+    methods = {name: m for name, m in vars(Store).items() if not name.startswith("_") and callable(m)}
+    assert len(methods) > 15
+    for name, method in methods.items():
+        assert parameters(getattr(LocalStore, name)) == parameters(method), name
+
+
+def parameters(method: object) -> list[tuple[str, object, bool]]:
+    return [(p.name, p.kind, p.default is p.empty) for p in inspect.signature(method).parameters.values()]
