@@ -4,7 +4,8 @@ To check another implementation, subclass `StoreContract` in a `Test...` class w
 `store` (a new, empty store whose config is `make_config(embedder)`) and `reopen` (a callable giving
 another handle on the same index, as another process would open it). `TestLocalStore` runs the contract
 for `LocalStore` with exact (flat) and HNSW vector indexes. Vectors come from the deterministic
-`HashEmbedder`, so every expected ranking is computed here from the vectors written.
+`HashEmbedder`, so every expected ranking is computed here from the vectors written. (Over 400 lines:
+one test per guarantee, kept in one file so a new implementation's author reads the whole contract here.)
 """
 
 from __future__ import annotations
