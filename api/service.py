@@ -26,7 +26,7 @@ from rag.errors import NotFoundError, RagError
 from rag.indexer import IngestReport
 from rag.pipeline import EventHook, Pipeline
 from rag.readers.base import IngestProblem
-from rag.store import LocalStore
+from rag.store.base import Store
 from rag.types import Answer, Article, Filters, Passage
 
 T = TypeVar("T")
@@ -141,7 +141,7 @@ class UpsertResult:
 class Service:
     """The index and the models, loaded once, shared by every request."""
 
-    def __init__(self, settings: Settings, store: LocalStore, embedder: Embedder, pipeline: Pipeline) -> None:
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder, pipeline: Pipeline) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
@@ -163,7 +163,7 @@ class Service:
     def warm_up(self) -> None:
         """Load every model and build the in-memory BM25 index now, so the first requests do not pay for it."""
         factory.warm_up(self.pipeline)
-        self.store.lexical.snapshot(self.store.generation())
+        self.store.warm_up()
         self.ready = True
 
     def close(self) -> None:

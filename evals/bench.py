@@ -639,7 +639,8 @@ def _source_rows(source: Path) -> tuple[list[tuple], dict[str, list[tuple]], dic
 
 def build_collection(source: Path, n: int, dest: Path, seed: int) -> dict[str, Any]:
     """About `n` chunks: whole real articles of `source` in a seeded order, then made-up copies (see module doc)."""
-    from rag.store import LocalStore, config_from_manifest
+    from rag.store.local import LocalStore
+    from rag.store.manifest import config_from_manifest
     from rag.types import Article, Chunk
 
     info_path = dest / "bench_collection.json"
@@ -726,7 +727,7 @@ def search_latency(collection: Path, queries: list[str], embedder: Any) -> dict[
     store = factory.store(settings, embedder)
     retriever = factory.retriever(settings, store, embedder)
     warm_up: list[float] = []
-    for q in queries[:5]:  # the first goes to FTS5, the second builds the in-memory BM25 index (rag.store)
+    for q in queries[:5]:  # the first goes to FTS5, the second builds the in-memory BM25 index (rag.store.lexical)
         t = time.perf_counter()
         retriever.search(q, k=K)
         warm_up.append(time.perf_counter() - t)

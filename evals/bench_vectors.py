@@ -3,7 +3,7 @@
     python -m evals.bench_vectors [--sizes 1000 10000 100000 300000] [--queries 200] [--store /tmp/rtqa]
                                   [--out results.json] [--threads 0 1] [--include-slow] [--no-ivf] [--nprobe 1 4 16]
 
-Measures what the product runs: `rag.vectors.VectorIndex` with its default HNSW settings (M=32,
+Measures what the product runs: `rag.store.vectors.VectorIndex` with its default HNSW settings (M=32,
 efConstruction=80, efSearch=96), vectors added in batches of 8192 as `LocalStore` rebuilds them, one
 query at a time with k=10 as the service searches. For each size and kind: build time, save time and
 bytes of the saved file, single-query latency p50/p95, and recall@10 of HNSW against flat's exact top 10;
@@ -45,7 +45,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from rag.vectors import VectorIndex, _single_thread
+from rag.store.vectors import VectorIndex, single_thread
 
 DIM = 384
 K = 10
@@ -146,7 +146,7 @@ class IVFIndex:
         self.index.add(vectors)  # ids 0..n-1, as `build` gives the other kinds
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        with _single_thread():
+        with single_thread():
             scores, ids = self.index.search(np.ascontiguousarray(query, dtype=np.float32).reshape(1, DIM), k)
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]

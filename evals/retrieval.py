@@ -21,7 +21,7 @@ from pathlib import Path
 from evals.realtimeqa import DEFAULT_DIR, Question, Text, contains_evidence, load_questions, normalise
 from rag.embedders.registry import load_embedder
 from rag.retrieve import RetrievalParams, Retriever
-from rag.store import LocalStore
+from rag.store.local import LocalStore
 
 KS = (1, 5, 10)
 

@@ -90,7 +90,7 @@ class Corpus:
     def __init__(self, index: Path, questions: list[Any]) -> None:
         from rag.embedders.registry import load_embedder
         from rag.encodings import get_encoding
-        from rag.store import LocalStore
+        from rag.store.local import LocalStore
 
         self.enc = get_encoding("cl100k_base")
         embedder = load_embedder()

@@ -21,7 +21,8 @@ from rag.judges.overlap import OverlapJudge
 from rag.llm import LocalLLM
 from rag.pipeline import AskParams, Pipeline
 from rag.retrieve import RetrievalParams, Retriever
-from rag.store import IndexConfig, LocalStore
+from rag.store.base import IndexConfig, Store
+from rag.store.local import LocalStore
 from rag.verify import Verifier
 
 
@@ -51,7 +52,7 @@ def store(settings: Settings, embedder: Embedder, *, create: bool = False) -> Lo
     )
 
 
-def indexer(settings: Settings, store: LocalStore, embedder: Embedder) -> Indexer:
+def indexer(settings: Settings, store: Store, embedder: Embedder) -> Indexer:
     """An indexer that chunks the way `store` was built (its manifest, not the settings, decides)."""
     c = store.config
     chunker = Chunker(
@@ -64,7 +65,7 @@ def indexer(settings: Settings, store: LocalStore, embedder: Embedder) -> Indexe
     return Indexer(store, embedder, chunker, title_prefix=c.title_prefix, batch_chunks=settings.ingest.batch_chunks)
 
 
-def retriever(settings: Settings, store: LocalStore, embedder: Embedder, mode: str | None = None) -> Retriever:
+def retriever(settings: Settings, store: Store, embedder: Embedder, mode: str | None = None) -> Retriever:
     r = settings.retrieve
     params = RetrievalParams(
         candidates=r.candidates,
@@ -118,9 +119,7 @@ def judge(
     return LLMJudge(llm or local_llm(settings), threshold=settings.verify.threshold if threshold is None else threshold)
 
 
-def pipeline(
-    settings: Settings, store: LocalStore, embedder: Embedder, *, generator_name: str | None = None
-) -> Pipeline:
+def pipeline(settings: Settings, store: Store, embedder: Embedder, *, generator_name: str | None = None) -> Pipeline:
     """The whole answer path. One local LLM serves both the generator and the judge."""
     name = generator_name or settings.answer.generator
     needs_llm = name == "local" or settings.verify.judge in ("llm", "calibrated")

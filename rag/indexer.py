@@ -15,7 +15,7 @@ import numpy as np
 from rag.chunk import Chunker
 from rag.embedders.base import Embedder
 from rag.readers.base import IngestProblem
-from rag.store import LocalStore, text_hash
+from rag.store.base import Store, text_hash
 from rag.types import Article, Chunk
 
 # A title longer than this (in embedder tokens) is cut before it is prefixed to each chunk.
@@ -59,7 +59,7 @@ class Indexer:
 
     def __init__(
         self,
-        store: LocalStore,
+        store: Store,
         embedder: Embedder,
         chunker: Chunker,
         *,

@@ -14,7 +14,7 @@ from typing import Any
 
 from rag.embedders.base import Embedder
 from rag.errors import InputError
-from rag.store import Store, StoredChunk
+from rag.store.base import Store, StoredChunk
 from rag.text import tokens
 from rag.types import Filters, Passage
 

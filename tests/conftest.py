@@ -11,7 +11,8 @@ from rag.chunk import Chunker
 from rag.embedders.hashing import HashEmbedder
 from rag.indexer import Indexer
 from rag.readers.plain import article_from_text
-from rag.store import IndexConfig, LocalStore
+from rag.store.base import IndexConfig, Store
+from rag.store.local import LocalStore
 from rag.types import Article
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +68,7 @@ def article(text: str, *, id: str, title: str = "", published_at: str = "", outl
 def ingest(embedder: HashEmbedder) -> Callable[..., object]:
     """Ingest articles into a store the way `rag ingest` does."""
 
-    def run(store: LocalStore, articles: list[Article], batch_chunks: int = 256) -> object:
+    def run(store: Store, articles: list[Article], batch_chunks: int = 256) -> object:
         indexer = Indexer(store, embedder, make_chunker(embedder, store.config), batch_chunks=batch_chunks)
         with store.writing():
             return indexer.ingest(articles)

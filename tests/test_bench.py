@@ -32,7 +32,8 @@ from rag.chunk import Chunker
 from rag.embedders.hashing import HashEmbedder
 from rag.indexer import Indexer
 from rag.retrieve import Retriever, _jaccard, _shingles
-from rag.store import IndexConfig, LocalStore
+from rag.store.base import IndexConfig
+from rag.store.local import LocalStore
 from rag.types import Article
 
 # -- numbers and tables ----------------------------------------------------------------------------

@@ -166,9 +166,9 @@ def test_ask_reads_the_question_from_stdin(seeded: Path) -> None:
 
 
 def test_ask_through_an_openai_compatible_server_keeps_verification(seeded: Path) -> None:
-    from tests.test_generator_openai import FakeServer, Reply, completion
+    from tests.fakes import FakeChatServer, Reply, completion
 
-    server = FakeServer()
+    server = FakeChatServer()
     try:
         server.reply(Reply(body=completion("Guido Crosetto confirmed the refusal [1]. The pope approved it [1].")))
         env = {"RAG_LLM__BASE_URL": server.base_url, "RAG_LLM__MODEL": "tiny", "RAG_LLM__API_KEY": "sk-secret"}

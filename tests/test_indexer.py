@@ -9,10 +9,10 @@ import pytest
 from rag.embedders.hashing import HashEmbedder
 from rag.indexer import Indexer
 from rag.readers.base import IngestProblem
-from rag.store import LocalStore
+from rag.store.local import LocalStore
 from rag.types import Article
 from tests.conftest import article, make_chunker
-from tests.test_store import live_counts
+from tests.store.test_local import live_counts
 
 LONG = " ".join(f"Sentence number {i} talks about topic {i % 7} in some detail." for i in range(60))
 

@@ -17,7 +17,7 @@ from rag.generators.extractive import ExtractiveGenerator
 from rag.judges.overlap import OverlapJudge
 from rag.pipeline import INSUFFICIENT_SUPPORT, NO_RELEVANT_PASSAGES, AskParams, Pipeline, revision_feedback
 from rag.retrieve import Retriever
-from rag.store import LocalStore
+from rag.store.local import LocalStore
 from rag.text import split_sentences
 from rag.types import Article, Passage, Reason, ReasonKind
 from rag.verify import CheckedSentence, Verifier

@@ -9,7 +9,7 @@ import pytest
 from rag.embedders.hashing import HashEmbedder
 from rag.errors import InputError
 from rag.retrieve import RetrievalParams, Retriever, join_neighbours
-from rag.store import LocalStore
+from rag.store.local import LocalStore
 from rag.types import Article, Filters, Passage
 from tests.conftest import article
 
@@ -78,7 +78,7 @@ def test_bad_queries_and_params(store: LocalStore, embedder: HashEmbedder) -> No
 def test_in_memory_bm25_ranks_as_fts5(store: LocalStore, ingest: Callable, news: list[Article], embedder: HashEmbedder,
                                       mode: str, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """Retrieval over the in-memory BM25 returns what it returns over FTS5's own query."""
-    from tests.test_store import QUERIES, corpus
+    from tests.store.test_lexical import QUERIES, corpus
 
     ingest(store, [*news, *corpus(50)])
     store.lexical.fts5_first = 0

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from rag.cli import main
 from rag.embedders.registry import load_embedder
-from rag.store import LocalStore
+from rag.store.local import LocalStore
 from tests.conftest import SEED
 
 pytestmark = pytest.mark.slow

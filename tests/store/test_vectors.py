@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rag.errors import InputError
-from rag.vectors import KINDS, VectorIndex, choose_kind
+from rag.store.vectors import KINDS, VectorIndex, choose_kind
 
 
 def unit(rng: np.random.Generator, n: int, dim: int = 16) -> np.ndarray:
