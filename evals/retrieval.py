@@ -12,13 +12,15 @@ answer@k: a top-k passage contains the gold answer text (all questions; a looser
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from evals.realtimeqa import DEFAULT_DIR, Question, Text, contains_evidence, load_questions, normalise
+from evals.bench.common import open_index_read_only
+from evals.suite.datasets.realtimeqa import DEFAULT_DIR, Question, Text, contains_evidence, load_questions, normalise
 from rag.embedders.registry import load_embedder
 from rag.retrieve import RetrievalParams, Retriever
 from rag.store.local import LocalStore
@@ -30,7 +32,9 @@ def gold_chunks(store: LocalStore, questions: list[Question]) -> dict[str, set[i
     """Chunk rows that hold each question's evidence (one pass over the index)."""
     gold: dict[str, set[int]] = {q.id: set() for q in questions}
     with_evidence = [q for q in questions if q.evidence]
-    for row, text in store._db.execute("SELECT id, text FROM chunks").fetchall():
+    with contextlib.closing(open_index_read_only(store.path)) as db:
+        rows = db.execute("SELECT id, text FROM chunks").fetchall()
+    for row, text in rows:
         prepared = Text(text)
         for q in with_evidence:
             if contains_evidence(prepared, q.evidence):

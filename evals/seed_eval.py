@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from evals.seed_set import DEFAULT_PATH, SEED_ARTICLE, SeedQuestion, load_seed_questions
+from evals.suite.datasets.seed_set import DEFAULT_PATH, SEED_ARTICLE, SeedQuestion, load_seed_questions
 from rag import factory
 from rag.config import Settings
 from rag.generators.base import Draft, Revision
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         settings.index_dir = args.index or Path(tmp)
         embedder = factory.embedder(settings)
         if args.index is None:
-            _build_seed_index(settings, embedder)
+            build_seed_index(settings, embedder)
         store = factory.store(settings, embedder)
         pipeline = factory.pipeline(settings, store, embedder, generator_name=args.generator)
         replay = Replay(args.replay) if args.replay else None
@@ -205,7 +205,8 @@ class Replay:
         return Draft(text, {})
 
 
-def _build_seed_index(settings: Settings, embedder: Any) -> None:
+def build_seed_index(settings: Settings, embedder: Any) -> None:
+    """Index the seed article into `settings.index_dir` (a fresh index) with `embedder`."""
     from rag.ingest import read_sources
 
     store = factory.store(settings, embedder, create=True)

@@ -598,7 +598,8 @@ def eval_command(
     import os
 
     from evals.suite import report
-    from evals.suite.runner import DEFAULT_CACHE_DIR, EvalError, RunConfig, run
+    from evals.suite.config import DEFAULT_CACHE_DIR, EvalError, RunConfig
+    from evals.suite.runner import run
 
     config = RunConfig(
         sets=list(sets) or ["seed"],

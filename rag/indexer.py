@@ -134,14 +134,16 @@ class Indexer:
             report.unchanged += 1
             return
         t = time.perf_counter()
-        prefix = self._prefix(item.title)
+        prefix = self.prefix_for(item.title)
         reserve = self.embedder.count_tokens([prefix])[0] - 2 if prefix else 0
         chunks = self.chunker.chunk(item.id, item.body, reserve=reserve)
         report.seconds["chunk"] += time.perf_counter() - t
         inputs = [f"{prefix}\n{c.text}" if prefix else c.text for c in chunks]
         pending.append(_Pending(item, chunks, inputs, is_new=in_store is None))
 
-    def _prefix(self, title: str) -> str:
+    def prefix_for(self, title: str) -> str:
+        """The text embedded in front of every chunk of an article titled `title`: the title, cut by words to
+        TITLE_PREFIX_MAX_TOKENS word pieces; "" when title prefixes are off or the title is blank."""
         if not (self.title_prefix and title.strip()):
             return ""
         words = title.split()

@@ -49,7 +49,7 @@ _QUOTE = re.compile(r"[\"“]([^\"“”]{3,}?)[\"”]")
 COMBINED_MIN_SCORE = 0.8
 # A sentence that repeats this many of the question's content words which its passage lacks may be
 # restating the question's premise ("Crosetto resigned ..." for "When did Crosetto resign?"); the judge
-# must then be at least this sure. Measured with `python -m evals.premise_echo` (SQuAD 2.0, 60 answers
+# must then be at least this sure. Measured with `python -m experiments.premise_echo` (SQuAD 2.0, 60 answers
 # restating a true premise and 60 restating a false one): at 0.5, 50% of true and 32% of false pass; at
 # 0.65, 8% and 3%; at 0.75, 2% and 0%. 0.65 keeps false premises rare while letting the seed set's
 # restated right answers through (they score 0.67-0.70; false premises there score below 0.5).

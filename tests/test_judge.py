@@ -13,7 +13,6 @@ from rag.judges.checks import deterministic_issues
 from rag.judges.llm import LLMJudge, user_prompt
 from rag.judges.overlap import OverlapJudge
 from rag.types import Reason, ReasonKind
-from tests.conftest import DATASETS
 from tests.fakes import ScriptedLLM
 
 PASSAGE = (
@@ -162,48 +161,3 @@ def test_contract_clear_cases(judge: SupportJudge, claim: str, evidence: str, su
 def test_contract_judge_many_matches_judge(judge: SupportJudge) -> None:
     pairs = [(c, e) for c, e, _ in CLEAR_CASES]
     assert [j.supported for j in judge.judge_many(pairs)] == [s for _, _, s in CLEAR_CASES]
-
-
-# ---------------------------------------------------------------- dataset loaders
-
-JUDGE_DIR = DATASETS / "judge"
-
-
-@pytest.mark.parametrize(
-    ("name", "size"),
-    [("wice", 1043), ("factcheckgpt", 3305), ("summedits_podcast", 500), ("summedits_scitldr", 466)],
-)
-def test_judge_sets_load_with_both_labels(name: str, size: int) -> None:
-    from evals.judge_sets import FILES, load_set
-
-    if not (JUDGE_DIR / FILES[name]).exists():
-        pytest.skip(f"dataset file {JUDGE_DIR / FILES[name]} is absent")
-    pairs = load_set(name, JUDGE_DIR)
-    assert len(pairs) == size
-    assert {p.supported for p in pairs} == {True, False}
-    assert all(p.claim and p.evidence and p.set == name for p in pairs)
-    short = load_set(name, JUDGE_DIR, max_evidence_words=200)
-    assert all(len(p.evidence.split()) <= 200 for p in short)
-
-
-def test_partially_supported_counts_as_not_supported() -> None:
-    from evals.judge_sets import FILES, load_set
-
-    if not (JUDGE_DIR / FILES["wice"]).exists():
-        pytest.skip("WiCE dev is absent")
-    pairs = load_set("wice", JUDGE_DIR)
-    assert sum(p.supported for p in pairs) == 342  # supported only; 576 partial + 125 not_supported are not
-
-
-def test_eval_metrics() -> None:
-    from evals.judge_eval import at_threshold, auc, sample, tune_threshold
-    from evals.judge_sets import Pair
-
-    labels = [True, True, False, False]
-    assert auc([0.9, 0.8, 0.1, 0.85], labels) == 0.75
-    m = at_threshold([0.9, 0.8, 0.1, 0.85], labels, 0.82)
-    assert m["balanced_accuracy"] == 0.5 * (0.5 + 0.5) and m["unsupported_recall"] == 0.5
-    assert tune_threshold([0.9, 0.8, 0.1, 0.2], labels) == pytest.approx(0.5)
-    pairs = [Pair(f"c{i}", "e", i % 5 == 0, "x") for i in range(100)]
-    chosen = sample(pairs, 10, seed=1)
-    assert sum(p.supported for p in chosen) == 5 and chosen == sample(pairs, 10, seed=1)

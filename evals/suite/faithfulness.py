@@ -109,7 +109,7 @@ class RecallScorer:
 
 # P(True) at which `TrueFalseScorer` calls a sentence supported: the threshold that maximised balanced
 # accuracy on WiCE (80 pairs, half supported) in `rag eval judge --scorer llm --judge-limit 80`, as the
-# README reports it with the other sets held out.
+# `docs/measurements.md` reports it with the other sets held out.
 LLM_THRESHOLD = 0.354
 
 
@@ -140,12 +140,12 @@ class TrueFalseScorer:
 
     def probability(self, claim: str, evidence: str) -> float:
         """P(True) / (P(True) + P(False)) for the first token of the model's reply."""
-        from rag.llm import _logsumexp, _single_tokens, chatml
+        from rag.llm import chatml
 
         llm = self.llm
         llm.warm_up()
         if self._ids is None:
-            self._ids = (_single_tokens(llm._llama, _TRUE), _single_tokens(llm._llama, _FALSE))
+            self._ids = (single_token_ids(llm._llama, _TRUE), single_token_ids(llm._llama, _FALSE))
         messages = [
             {"role": "system", "content": SYSTEM_PROMPT},
             {"role": "user", "content": user_prompt(claim, evidence)},
@@ -155,8 +155,8 @@ class TrueFalseScorer:
         with llm._lock:
             reused = llm._eval_reusing_cache(tokens)
             logits = llm._last_logits()
-            lse_true = _logsumexp([float(logits[i]) for i in self._ids[0]])
-            lse_false = _logsumexp([float(logits[i]) for i in self._ids[1]])
+            lse_true = logsumexp([float(logits[i]) for i in self._ids[0]])
+            lse_false = logsumexp([float(logits[i]) for i in self._ids[1]])
         self.tokens += len(tokens) - reused
         return 1.0 / (1.0 + math.exp(lse_false - lse_true))
 
@@ -167,6 +167,18 @@ class TrueFalseScorer:
                 return 0.0, tuple(i.message for i in issues)
         p = self.probability(claim, evidence)
         return p, () if p >= self.threshold else (f"p(true)={p:.2f} < {self.threshold}",)
+
+
+def single_token_ids(llama: Any, spellings: Sequence[str]) -> list[int]:
+    """Token ids of the spellings the model writes as one token ("True", " True", ...), sorted."""
+    ids = {tuple(llama.tokenize(s.encode(), add_bos=False, special=False)) for s in spellings}
+    return sorted(t[0] for t in ids if len(t) == 1)
+
+
+def logsumexp(values: Sequence[float]) -> float:
+    """log(sum(exp(v))), computed without overflow (the same arithmetic as the answer path's judge)."""
+    top = max(values)
+    return top + math.log(sum(math.exp(v - top) for v in values))
 
 
 def make_scorer(kind: str, llm: Any = None, threshold: float | None = None) -> Scorer:

@@ -1,4 +1,4 @@
-"""Every metric of the evaluation suite, defined exactly. The README explains each in one line.
+"""Every metric of the evaluation suite, defined exactly. `docs/evaluation.md` explains each in one line.
 
 Answers
 - `contains_gold`: the normalised answer contains a normalised gold alias as whole words (lower case,
@@ -28,7 +28,9 @@ Abstention (abstaining = `answerable: false`)
 
 Judge quality (human-labelled supported / not supported pairs; "supported" when score >= threshold)
 - balanced accuracy: the mean of the recall on supported and on not-supported pairs;
-- not-supported recall: the share of not-supported pairs judged not supported.
+- not-supported recall: the share of not-supported pairs judged not supported;
+- AUC (`auc`, used by the judge experiments): the probability that a supported pair scores above a
+  not-supported one, ties counting half.
 """
 
 from __future__ import annotations
@@ -221,6 +223,17 @@ def at_threshold(scores: Sequence[float], labels: Sequence[bool], threshold: flo
     uns = sum(neg) / len(neg) if neg else None
     bal = (sup + uns) / 2 if sup is not None and uns is not None else None
     return {"threshold": threshold, "balanced_accuracy": bal, "not_supported_recall": uns, "supported_recall": sup}
+
+
+def auc(scores: Sequence[float], labels: Sequence[bool]) -> float | None:
+    """Area under the ROC curve: the probability that a supported pair outscores an unsupported one (ties count
+    half); None without both kinds."""
+    pos = [s for s, y in zip(scores, labels, strict=True) if y]
+    neg = [s for s, y in zip(scores, labels, strict=True) if not y]
+    if not pos or not neg:
+        return None
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
 
 
 def tune_threshold(scores: Sequence[float], labels: Sequence[bool]) -> float:

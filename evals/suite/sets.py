@@ -13,7 +13,7 @@ Item kinds:
 
 Gold evidence for retrieval: a retrieved passage is gold when its article is in `gold_articles` or it
 contains one of the `evidence` sentences (verbatim after normalising case, quotes and spaces, or 70% of
-the sentence's content words: `evals.realtimeqa.contains_evidence`).
+the sentence's content words: `evals.suite.datasets.realtimeqa.contains_evidence`).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evals import realtimeqa
-from evals.seed_set import DEFAULT_PATH as SEED_QUESTIONS
-from evals.seed_set import SEED_ARTICLE, load_seed_questions
+from evals.suite.datasets import realtimeqa
+from evals.suite.datasets.seed_set import DEFAULT_PATH as SEED_QUESTIONS
+from evals.suite.datasets.seed_set import SEED_ARTICLE, load_seed_questions
 from rag.errors import InputError
 from rag.ingest import read_sources
 from rag.readers.base import IngestProblem

@@ -113,6 +113,12 @@ class MiniLMEmbedder:
         self.active_runtime = "onnx"
         self._tokenizer = tokenizer
 
+    @property
+    def tokenizer(self) -> Any:
+        """The model's word-piece tokenizer (loaded on first use), for callers that need its character offsets."""
+        self.warm_up()
+        return self._tokenizer
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         self.warm_up()
         if not texts:

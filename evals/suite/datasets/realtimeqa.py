@@ -15,9 +15,10 @@ from pathlib import Path
 
 from selectolax.lexbor import LexborHTMLParser
 
+from evals.suite.datasets import SHARED_DATASETS
 from rag.text import QUERY_STOPWORDS, TOKEN, split_sentences
 
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "realtimeqa"
+DEFAULT_DIR = SHARED_DATASETS / "realtimeqa"
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 MIN_EVIDENCE_WORDS = 6

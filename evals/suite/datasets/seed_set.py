@@ -19,8 +19,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from evals.suite.datasets import REPO_ROOT
+
 DEFAULT_PATH = Path(__file__).with_name("seed_questions.jsonl")
-SEED_ARTICLE = Path(__file__).resolve().parent.parent / "seeds" / "000_397e3221e5c587a0.txt"
+SEED_ARTICLE = REPO_ROOT / "seeds" / "000_397e3221e5c587a0.txt"
 
 KINDS = ("answerable", "unanswerable", "false_premise")
 _REQUIRED = ("id", "question", "kind", "answers", "evidence")

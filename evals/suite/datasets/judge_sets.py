@@ -18,12 +18,14 @@ from __future__ import annotations
 import gzip
 import json
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "judge"
+from evals.suite.datasets import SHARED_DATASETS
+
+DEFAULT_DIR = SHARED_DATASETS / "judge"
 
 FILES = {
     "wice": "wice_dev.jsonl.gz",
@@ -105,6 +107,13 @@ def balanced_choice(pairs: list[Pair], limit: int | None, seed: int) -> list[Pai
     return pos[:n_pos] + neg[: min(len(neg), limit - n_pos)]
 
 
+def sample_pairs(pairs: Sequence[Pair], limit: int | None, seed: int) -> list[Pair]:
+    """`balanced_choice` of the pairs, ordered so that pairs sharing a passage run back to back (the
+    model then reuses that passage's KV cache)."""
+    chosen = balanced_choice(list(pairs), limit, seed)
+    return sorted(chosen, key=lambda p: (p.evidence, p.claim))
+
+
 def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
     with gzip.open(path, "rt", encoding="utf-8") as f:
         for line in f:
@@ -121,12 +130,10 @@ def _short(pairs: list[Pair], max_words: int | None) -> list[Pair]:
 def main(argv: list[str] | None = None) -> int:
     """Print a set as JSON lines {"id", "passage", "claim", "supported"} for `rag judge` (which echoes "id"):
 
-    python -m evals.judge_sets wice --limit 40 | rag judge --judge calibrated
+    python -m evals.suite.datasets.judge_sets wice --limit 40 | rag judge --judge calibrated
     """
     import argparse
     import sys
-
-    from evals.judge_eval import sample
 
     ap = argparse.ArgumentParser(description=main.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("set", choices=list(LOADERS))
@@ -135,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-evidence-words", type=int, default=450, help="skip longer evidence (0: no limit)")
     ap.add_argument("--data", type=Path, default=DEFAULT_DIR)
     args = ap.parse_args(argv)
-    pairs = sample(load_set(args.set, args.data, args.max_evidence_words or None), args.limit or None, args.seed)
+    pairs = sample_pairs(load_set(args.set, args.data, args.max_evidence_words or None), args.limit or None, args.seed)
     for i, p in enumerate(pairs, 1):
         row = {"id": f"{args.set}:{i}", "passage": p.evidence, "claim": p.claim, "supported": p.supported}
         sys.stdout.write(json.dumps(row) + "\n")

@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from evals.suite import metrics as m
-from evals.suite import report, runner, sets
+from evals.suite import report, runner, scoring, sets
+from evals.suite.config import RunConfig
 from evals.suite.faithfulness import RecallScorer, stem, support
 from evals.suite.sets import EvalSet, Item, direct_article
 from rag.cli import main
@@ -143,6 +144,13 @@ def test_judge_threshold_tuning() -> None:
     assert at["balanced_accuracy"] == 1.0 and at["not_supported_recall"] == 1.0
     half = m.at_threshold(scores, labels, 0.5)
     assert half["not_supported_recall"] == pytest.approx(2 / 3) and half["supported_recall"] == 1.0
+
+
+def test_auc_counts_ties_half() -> None:
+    labels = [True, True, False, False]
+    assert m.auc([0.9, 0.8, 0.1, 0.85], labels) == 0.75
+    assert m.auc([0.5, 0.5, 0.5, 0.5], labels) == 0.5
+    assert m.auc([0.9], [True]) is None
 
 
 # ---------------------------------------------------------------- loaders on tiny synthetic files
@@ -333,7 +341,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(tmp_path: Path) -> None:
     from rag.config import Settings
 
     evalset = tiny_set()
-    config = runner.RunConfig(sets=["tiny"], data=tmp_path, out=tmp_path / "out", scorer="overlap")
+    config = RunConfig(sets=["tiny"], data=tmp_path, out=tmp_path / "out", scorer="overlap")
     settings = Settings()
     first = CountingAsker(evalset, stop_after=2)
     with pytest.raises(KeyboardInterrupt):
@@ -360,10 +368,10 @@ def test_failures_flag_what_went_wrong() -> None:
         "faithfulness": {"fully_supported": 0.0},
         "quotes_exact": [True, False],
     }
-    reasons = runner.failures(row)
+    reasons = scoring.failures(row)
     assert "answered an unanswerable question" in reasons
     assert any("not supported" in r for r in reasons) and any("verbatim" in r for r in reasons)
-    assert runner.failures({"kind": "answerable", "answerable": True, "contains_gold": True}) == []
+    assert scoring.failures({"kind": "answerable", "answerable": True, "contains_gold": True}) == []
 
 
 # ---------------------------------------------------------------- the report
@@ -379,7 +387,7 @@ def test_html_report_escapes_all_text() -> None:
         "faithfulness": {"recall": 1.0, "precision": 1.0, "fully_supported": 1.0, "sentences": [
             {"text": evil, "supported": True, "score": 1.0, "reasons": [evil], "citations": [True]}]},
     }  # fmt: skip
-    results = {"config": {"note": evil}, "sets": {"seed": {"summary": runner.summarise([row]), "rows": [row]}}}
+    results = {"config": {"note": evil}, "sets": {"seed": {"summary": scoring.summarise([row]), "rows": [row]}}}
     page = report.render_html(results)
     assert "<script>" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
@@ -391,7 +399,7 @@ def test_failures_come_first_in_the_report() -> None:
     ok = {"set": "a", "id": "1", "kind": "answerable", "question": "OKQ", "answer": "", "answerable": True,
           "sentences": [], "sources": [], "timings": {}, "tokens": {}, "failures": []}  # fmt: skip
     bad = {**ok, "id": "2", "question": "BADQ", "failures": ["x"]}
-    page = report.render_html({"sets": {"a": {"summary": runner.summarise([ok, bad]), "rows": [ok, bad]}}})
+    page = report.render_html({"sets": {"a": {"summary": scoring.summarise([ok, bad]), "rows": [ok, bad]}}})
     assert page.index("BADQ") < page.index("OKQ")
 
 

@@ -1,6 +1,6 @@
 """How the support judge should read a bare answer ("Kyiv") to a question: framings compared on SQuAD.
 
-    python -m evals.fragment_framing [--data ../shared/datasets/squad2-dev-half/dev.json] [--n 45] [--seed 0]
+    python -m experiments.fragment_framing [--data ../shared/datasets/squad2-dev-half/dev.json] [--n 45] [--seed 0]
 
 Pairs: for a SQuAD 2.0 question with a short gold span (at most 4 words), the gold span is a right
 answer and the gold span of ANOTHER question on the same paragraph a wrong one (a plausible entity that
@@ -13,6 +13,10 @@ paragraph (`rag.verify.evidence_window`):
 - qa: "Question: …\\nAnswer: Kyiv", window by question and answer;
 - qa_awin: "Question: …\\nAnswer: Kyiv", window by the answer.
 Prints AUC and, at thresholds 0.4/0.5/0.6, the share of right and of wrong answers that pass.
+
+Result (45 questions, about 6 min): the question-and-answer framing raised AUC but let more wrong fragments
+through at 0.5, so the answer path keeps `framed` and the fallback quote recovers right fragments instead.
+Recorded in `docs/measurements.md`, "Answers on the seed set", what was tried and not adopted.
 """
 
 from __future__ import annotations
@@ -25,14 +29,15 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.judge_eval import auc
+from evals.suite.datasets import SHARED_DATASETS
+from evals.suite.metrics import auc
 from rag import factory
 from rag.config import Settings
 from rag.judges.checks import deterministic_issues
 from rag.judges.llm import framed
 from rag.text import evidence_window
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "squad2-dev-half" / "dev.json"
+DEFAULT = SHARED_DATASETS / "squad2-dev-half" / "dev.json"
 FRAMINGS = ("current", "cur_qwin", "qa", "qa_awin")
 
 

@@ -1,6 +1,6 @@
 """Benchmark the HTTP service from a second process on loopback.
 
-    .venv/bin/python -m evals.bench_api [--index index] [--searches 300] [--concurrency 4] [--chats 5]
+    python -m evals.bench.api [--index index] [--searches 300] [--concurrency 4] [--chats 5]
 
 Starts `rag serve` (the configured models: MiniLM and the local LLM by default) on a free port, waits
 until /readyz, then measures:

@@ -1,12 +1,15 @@
 """Prompt-processing speed of the local LLM under llama.cpp settings, on the product's own answer prompts.
 
-    python -m evals.llm_settings [--index DIR] [--questions 6] [--rounds 2] [--settings default flash_attn ...]
+    python -m experiments.llm_settings [--index DIR] [--questions 6] [--rounds 2] [--settings default flash_attn ...]
 
 The prompts are those `rag ask` sends for the first seed questions (system prompt, 5 retrieved passages,
 question; about 1,300 tokens), over `--index` (default: a fresh index of seeds/). Every setting loads its own
 copy of the model; the prompts are evaluated from an empty KV cache, interleaved across settings round by
 round so that CPU contention hits them alike. Printed: median seconds per prompt and tokens per second, and
 each setting's greedy first 40 tokens for the first prompt (to see whether a setting changes the answer).
+
+Result: no setting is faster than llama.cpp's defaults, which `rag.llm.LocalLLM` keeps. Recorded in
+`docs/measurements.md`, "llama.cpp settings".
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ SETTINGS: dict[str, dict[str, Any]] = {
 
 
 def prompts(index: Path | None, n: int) -> list[str]:
-    from evals.seed_eval import _build_seed_index
-    from evals.seed_set import load_seed_questions
+    from evals.seed_eval import build_seed_index
+    from evals.suite.datasets.seed_set import load_seed_questions
     from rag import factory
     from rag.config import Settings
     from rag.generators.prompt import build_messages
@@ -42,7 +45,7 @@ def prompts(index: Path | None, n: int) -> list[str]:
         settings.index_dir = index or Path(tmp)
         embedder = factory.embedder(settings)
         if index is None:
-            _build_seed_index(settings, embedder)
+            build_seed_index(settings, embedder)
         store = factory.store(settings, embedder)
         retriever = factory.retriever(settings, store, embedder)
         return [chatml(build_messages(q.question, retriever.search(q.question, 5))) for q in questions]

@@ -1,9 +1,9 @@
 """Retrieval variants at a fixed context budget on RealTimeQA: what was tried to raise answer@k over LlamaIndex.
 
-    python -m evals.retrieval_variants --index /tmp/rtqa [--budget 7631] [--out variants.json]
+    python -m experiments.retrieval_variants --index /tmp/rtqa [--budget 7631] [--out variants.json]
 
 `--index` holds every RealTimeQA article (`rag ingest ../shared/datasets/realtimeqa/*_gcs.jsonl.gz`); the
-questions are those `evals.bench --articles all` scores (answer text non-empty, search results present). Each
+questions are those `python -m evals.bench --articles all` scores (answer text non-empty, search results present). Each
 variant ranks passages for a question and the first results are kept while their cl100k tokens stay within
 `--budget` (default: LlamaIndex's mean for its top 10 in `evals/results/bench_all_articles.json`). Reported
 per variant: answer@budget (a kept result contains the gold answer text), mean results and tokens kept.
@@ -14,6 +14,9 @@ articles ranked by their chunks' fused scores (max, sum, best two or three) with
 best chunk, and whole; pseudo-relevance feedback on the query vector (Rocchio: the query plus `beta` times the
 mean vector of the top `m` fused chunks, searched again). The same questions' ceiling is printed: the gold
 answer text in one of their own articles, and in any article.
+
+Result (about 2 min): every variant within 2 points of the product's ranking, inside the noise, so none was
+adopted. Recorded in `docs/measurements.md`, "Benchmark against LlamaIndex", retrieval variants.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from evals.bench import make_sample
-from evals.realtimeqa import DEFAULT_DIR, normalise
+from evals.bench.common import open_index_read_only
+from evals.bench.sample import make_sample
+from evals.suite.datasets.realtimeqa import DEFAULT_DIR, normalise
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_JSON = ROOT / "evals" / "results" / "bench_all_articles.json"
@@ -96,9 +100,10 @@ class Corpus:
         embedder = load_embedder()
         self.store = LocalStore.open(index, embed_model=embedder.name, dim=embedder.dim)
         embedder.warm_up()
-        rows = self.store._db.execute('SELECT id, article_id, start, "end", text FROM chunks').fetchall()
+        self.db = open_index_read_only(index)
+        rows = self.db.execute('SELECT id, article_id, start, "end", text FROM chunks').fetchall()
         self.chunks = {r[0]: r[1:] for r in rows}
-        self.bodies = dict(self.store._db.execute("SELECT id, body FROM articles").fetchall())
+        self.bodies = dict(self.db.execute("SELECT id, body FROM articles").fetchall())
         self.tokens: dict[int, int] = {}
         self.qvec = {q.id: embedder.embed([q.question])[0] for q in questions}
         self.dense = {q.id: [r for r, _ in self.store.dense_search(self.qvec[q.id], DEPTH)] for q in questions}
@@ -124,7 +129,7 @@ class Corpus:
 
     def vectors(self, rows: Sequence[int]) -> np.ndarray:
         marks = ",".join("?" * len(rows))
-        found = dict(self.store._db.execute(f"SELECT id, embedding FROM chunks WHERE id IN ({marks})", list(rows)))
+        found = dict(self.db.execute(f"SELECT id, embedding FROM chunks WHERE id IN ({marks})", list(rows)))
         return np.stack([np.frombuffer(found[r], dtype=np.float32) for r in rows])
 
 

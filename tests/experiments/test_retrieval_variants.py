@@ -1,10 +1,10 @@
-"""evals.retrieval_variants: the pure helpers behind the variant table (fusion, article cap, budget, windows)."""
+"""experiments.retrieval_variants: the pure helpers behind the variant table (fusion, article cap, budget, windows)."""
 
 from __future__ import annotations
 
 import pytest
 
-from evals.retrieval_variants import one_per_article_first, rrf, widen, within_budget
+from experiments.retrieval_variants import one_per_article_first, rrf, widen, within_budget
 
 
 def test_rrf_weights_ranks_and_breaks_ties_by_row() -> None:

@@ -1,9 +1,9 @@
 """The LlamaIndex peer of `evals.bench`: its default ingestion and retrieval on the same articles and questions.
 
-    <peer venv>/bin/python -m evals.peer_llamaindex --articles A.json --questions Q.json --out OUT.json
+    <peer venv>/bin/python -m evals.bench.peer_llamaindex --articles A.json --questions Q.json --out OUT.json
 
 Runs in its own virtual environment (`evals.bench` creates it; LlamaIndex is no dependency of this project),
-from the repository root. Nothing here imports `rag`: only `evals.bench_common`, which is standard library.
+from the repository root. Nothing here imports `rag`: only `evals.bench.common`, which is standard library.
 
 What it runs is LlamaIndex as its documentation sets it up, with two choices made for the comparison:
 - the embedding model is the same all-MiniLM-L6-v2 files the product uses (`HuggingFaceEmbedding` pointed at
@@ -15,7 +15,7 @@ product's parser produced (passed in `--articles`), so both systems read identic
 metadata, which LlamaIndex embeds in front of each node as the product prefixes its chunks. Splitting is the
 default `SentenceSplitter()` (1,024 tokens with 200 of overlap, counted with tiktoken).
 
-The report (JSON, checked by `evals.bench_common.parse_peer`): ingest seconds by stage (split, embed,
+The report (JSON, checked by `evals.bench.common.parse_peer`): ingest seconds by stage (split, embed,
 index = the rest of building the index, persist), what the model actually read per node (word pieces
 before and after truncation, and how far into the node's text it got), peak memory, bytes persisted, and
 per question the top-k nodes with their timings.
@@ -33,7 +33,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from evals.bench_common import covered_span, truncation_cut
+from evals.bench.common import covered_span, truncation_cut
 
 DIM = 384
 _EMBED: dict[str, float] = {"seconds": 0.0, "calls": 0, "texts": 0}

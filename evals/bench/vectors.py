@@ -1,6 +1,6 @@
 """Flat versus HNSW versus IVF vector search at several collection sizes, to justify `exact_max_chunks` and efSearch.
 
-    python -m evals.bench_vectors [--sizes 1000 10000 100000 300000] [--queries 200] [--store /tmp/rtqa]
+    python -m evals.bench.vectors [--sizes 1000 10000 100000 300000] [--queries 200] [--store /tmp/rtqa]
                                   [--out results.json] [--threads 0 1] [--include-slow] [--no-ivf] [--nprobe 1 4 16]
 
 Measures what the product runs: `rag.store.vectors.VectorIndex` with its default HNSW settings (M=32,
@@ -35,7 +35,6 @@ import argparse
 import json
 import math
 import os
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -45,6 +44,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from evals.bench.common import open_index_read_only
 from rag.store.vectors import VectorIndex, single_thread
 
 DIM = 384
@@ -63,7 +63,7 @@ def normalise(x: np.ndarray) -> np.ndarray:
 
 def load_real(store: Path, limit: int) -> np.ndarray:
     """Up to `limit` chunk embeddings from a built index folder (read-only: a writer may be active)."""
-    db = sqlite3.connect(f"file:{store / 'store.sqlite'}?mode=ro", uri=True)
+    db = open_index_read_only(store)
     try:
         rows = db.execute("SELECT embedding FROM chunks ORDER BY id LIMIT ?", (limit,)).fetchall()
     finally:

@@ -1,12 +1,12 @@
 """A small calibrated classifier over the judge's signals, trained and thresholded on one part of the
 labelled sets and reported on the other.
 
-    python -m evals.judge_classifier [--sets ...] [--limit 120] [--seed 0] [--scores v1w v2w]
-                                     [--train-on dev|SET] [--min-recall 0.85] [--save rag/judge_calibration.json]
+    python -m experiments.judge_classifier [--sets ...] [--limit 120] [--seed 0] [--scores v1w v2w]
+                                           [--train-on dev|SET] [--min-recall 0.85] [--save [FILE]]
 
 Inputs per pair: the model's P(Yes) under each prompt named by `--scores` (read from the cache that
-`evals.judge_eval` fills; pairs not scored yet are left out and counted), and the model-free
-`rag.judges.support_features` of the claim against the whole evidence. A logistic regression (scikit-learn,
+`experiments.judge_eval` fills; pairs not scored yet are left out and counted), and the model-free
+`rag.judges.checks.support_features` of the claim against the whole evidence. A logistic regression (scikit-learn,
 here only; the service applies the saved coefficients with numpy) is trained on the training part: with
 `--train-on dev`, the half of every set whose evidence hashes even (so summaries of one document never
 straddle the split); with `--train-on SET`, all of that set, every other set held out. The threshold is
@@ -14,6 +14,13 @@ fixed on the training part from cross-validated predictions: the highest balance
 thresholds that keep at least `--min-recall` of the unsupported pairs. Figures are reported on the
 held-out part only. Variants are reported side by side so each idea's contribution shows:
 model alone, checks then model (today's judge), features without the model, features with the model.
+
+`--save` (default file `rag/judges/calibration_weights.py`, which `rag.judges.calibration` loads) writes the
+checks+features+model classifier: a `.py` file as a module holding `CALIBRATION` (run `ruff format` on it
+before committing), any other suffix as JSON.
+
+Result: the calibrated judge's weights and threshold, and the held-out table. Recorded in
+`docs/measurements.md`, "The support judge".
 """
 
 from __future__ import annotations
@@ -31,8 +38,9 @@ from typing import Any
 
 import numpy as np
 
-from evals.judge_eval import DEFAULT_CACHE, Cache, at_threshold, auc, sample
-from evals.judge_sets import DEFAULT_DIR, LOADERS, Pair, load_set
+from evals.suite.datasets.judge_sets import DEFAULT_DIR, LOADERS, Pair, load_set, sample_pairs
+from evals.suite.metrics import auc
+from experiments.judge_eval import DEFAULT_CACHE, Cache, at_threshold
 from rag.judges.checks import claim_parts, deterministic_issues, support_features
 from rag.llm import MODEL_NAME
 
@@ -47,6 +55,7 @@ SCORE_IDS = {
     "v1s": f"llm:{MODEL_NAME}:support-v1:sentences",
 }
 FALLBACK = {"v1s": "v1w"}
+DEFAULT_SAVE = Path(__file__).resolve().parents[1] / "rag" / "judges" / "calibration_weights.py"
 
 
 def logit(p: float) -> float:
@@ -121,7 +130,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DIR)
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     ap.add_argument("--gb", action="store_true", help="also report gradient boosting (not shippable)")
-    ap.add_argument("--save", type=Path, default=None, help="write the features+model classifier as JSON")
+    ap.add_argument(
+        "--save",
+        type=Path,
+        nargs="?",
+        const=DEFAULT_SAVE,
+        default=None,
+        help=f"write the classifier (.py: as the module the judge loads; else JSON) [file: {DEFAULT_SAVE}]",
+    )
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
 
@@ -130,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     missing = 0
     for name in args.sets:
         pairs = load_set(name, args.data, max_evidence_words=args.max_evidence_words or None)
-        for pair in sample(pairs, args.limit or None, args.seed):
+        for pair in sample_pairs(pairs, args.limit or None, args.seed):
             ps = {}
             for s in args.scores:
                 key = hashlib.sha256(f"{SCORE_IDS[s]}\0{pair.claim}\0{pair.evidence}".encode()).hexdigest()
@@ -154,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 }
             )
     if not rows:
-        print("no scored pairs in the cache: run evals.judge_eval first", file=sys.stderr)
+        print("no scored pairs in the cache: run experiments.judge_eval first", file=sys.stderr)
         return 1
     feat_names = list(rows[0]["feats"])
     y = np.array([r["pair"].supported for r in rows])
@@ -264,11 +280,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.save.suffix == ".py":
             command = " ".join(argv or sys.argv[1:])
             doc = textwrap.fill(
-                "The support judge's calibration: a logistic regression over `rag.judges.support_features` and "
-                f"the model's logit P(Yes), written by `python -m evals.judge_classifier {command}`.",
-                width=110,
+                '"""The calibrated judge\'s weights (see `rag.judges.calibration`), written by '
+                f'`python -m experiments.judge_classifier {command}`."""',
+                width=117,
             )
-            text = f'"""{doc}"""\n\nCALIBRATION = {text}\n'
+            text = f"{doc}\n\nCALIBRATION = {text}\n"
             text = text.replace("null", "None").replace("true", "True").replace("false", "False")
         args.save.write_text(text + "\n")
         print(f"saved {best} to {args.save}")

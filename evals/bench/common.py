@@ -1,7 +1,8 @@
 """Pure helpers of `evals.bench` (and of its LlamaIndex peer, which imports nothing from `rag`).
 
 Percentiles and latency summaries, ratios, plain-text tables, truncation coverage, the choice of the
-RealTimeQA sample, the synthetic text of made-up chunks, ranking metrics, and the peer's JSON report.
+RealTimeQA sample, the synthetic text of made-up chunks, ranking metrics, reading an index folder's
+database read-only, and the peer's JSON report.
 Standard library only, so the peer's interpreter can import this file too.
 """
 
@@ -12,7 +13,9 @@ import json
 import math
 import random
 import re
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 # -- numbers --------------------------------------------------------------------------------------
@@ -54,7 +57,13 @@ def ratio(numerator: float | None, denominator: float | None, digits: int = 2) -
 
 
 def per_second(amount: float, seconds: float) -> float | None:
+    """amount / seconds; None when no time was measured."""
     return None if seconds <= 0 else amount / seconds
+
+
+def round_or_none(x: float | None, digits: int = 1) -> float | None:
+    """`x` rounded to `digits` places; None stays None."""
+    return None if x is None else round(x, digits)
 
 
 # -- tables ---------------------------------------------------------------------------------------
@@ -225,6 +234,15 @@ def k_for_budget(tokens: Sequence[Sequence[int]], budget: float, k_max: int) -> 
         else:
             break
     return best
+
+
+# -- reading a built index --------------------------------------------------------------------------
+
+
+def open_index_read_only(index_dir: Path) -> sqlite3.Connection:
+    """The SQLite database of an index folder (`store.sqlite`), opened read-only: a writer may be active, and
+    the benchmark must never change what it measures."""
+    return sqlite3.connect(f"file:{Path(index_dir) / 'store.sqlite'}?mode=ro", uri=True)
 
 
 # -- the peer's report ----------------------------------------------------------------------------

@@ -1,14 +1,13 @@
 """Accuracy and speed of the citation-support judge on the human-labelled sets in `../shared/datasets/judge/`.
 
-    python -m evals.judge_eval [--sets wice factcheckgpt summedits_scitldr] [--limit 40] [--seed 0]
-                               [--tune-on wice] [--judge llm|fake] [--out results.json] [--cache F.jsonl]
-                               [--prompt support-v1|support-v2] [--evidence full|window|sentences]
+    python -m experiments.judge_eval [--sets wice factcheckgpt summedits_scitldr] [--limit 40] [--seed 0]
+                                     [--tune-on wice] [--judge llm|fake] [--out results.json] [--cache F.jsonl]
+                                     [--prompt support-v1|support-v2] [--evidence full|window|sentences]
 
-`--prompt` picks the model's prompt (`rag.judges.llm.PROMPTS`; support-v2 is defined here); `--evidence window`
-judges against the
-sentences that cover the claim best, as the answer path does, and `--evidence sentences` judges each
-sentence of the claim against its own window (the lowest P(Yes) counts). `evals.judge_classifier` combines
-the cached scores with model-free features.
+`--prompt` picks the model's prompt (`rag.judges.llm.PROMPTS`; support-v2 is defined here, and registered there
+when this module is imported); `--evidence window` judges against the sentences that cover the claim best, as
+the answer path does, and `--evidence sentences` judges each sentence of the claim against its own window (the
+lowest P(Yes) counts). `experiments.judge_classifier` combines the cached scores with model-free features.
 
 Per set a seeded sample, balanced between supported and not supported (`--limit` pairs, half each where
 the set has enough), is scored once per pair; scores go to a JSONL cache keyed by judge, prompt and
@@ -17,6 +16,9 @@ reported: the model alone, and the model after the deterministic checks (a flagg
 each at 0.5 and at the threshold that maximises balanced accuracy on the `--tune-on` set. The checks
 alone are also reported on every pair of each set (they are cheap): how many unsupported pairs they
 catch and how many supported ones they wrongly flag.
+
+Result: the model scores the calibrated judge is trained on, and the per-prompt and per-evidence comparison
+(support-v2 and whole evidence were not adopted). Recorded in `docs/measurements.md`, "The support judge".
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from evals.judge_sets import DEFAULT_DIR, FILES, LOADERS, Pair, balanced_choice, load_set
 from evals.suite import metrics
+from evals.suite.datasets.judge_sets import DEFAULT_DIR, FILES, LOADERS, Pair, load_set, sample_pairs
+from evals.suite.metrics import auc
 from rag.judges.checks import deterministic_issues
 from rag.judges.llm import PROMPT_VERSION, PROMPTS, LLMJudge, Prompt
 from rag.llm import MODEL_NAME, LocalLLM
@@ -43,7 +46,7 @@ DEFAULT_CACHE = Path.home() / ".cache" / "rag" / "judge_eval.jsonl"
 Scorer = Callable[[Pair], dict[str, float]]
 
 
-# A second prompt, measured against the first with evals/judge_eval.py (`--prompt support-v2`): the claim
+# A second prompt, measured against the first with this module (`--prompt support-v2`): the claim
 # comes first, the model is asked whether every detail is stated, and four worked examples sit in the
 # system prompt (its KV cache is reused across calls, so they cost time only on the first call).
 SYSTEM_PROMPT_V2 = (
@@ -73,23 +76,6 @@ def user_prompt_v2(claim: str, evidence: str) -> str:
 
 
 PROMPTS["support-v2"] = Prompt(SYSTEM_PROMPT_V2, user_prompt_v2)
-
-
-def sample(pairs: Sequence[Pair], limit: int | None, seed: int) -> list[Pair]:
-    """`balanced_choice` of the pairs, ordered so that pairs sharing a passage run back to back (the
-    model then reuses that passage's KV cache)."""
-    chosen = balanced_choice(list(pairs), limit, seed)
-    return sorted(chosen, key=lambda p: (p.evidence, p.claim))
-
-
-def auc(scores: Sequence[float], labels: Sequence[bool]) -> float | None:
-    """Probability that a supported pair outscores an unsupported one (ties count half)."""
-    pos = [s for s, y in zip(scores, labels, strict=True) if y]
-    neg = [s for s, y in zip(scores, labels, strict=True) if not y]
-    if not pos or not neg:
-        return None
-    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-    return wins / (len(pos) * len(neg))
 
 
 def at_threshold(scores: Sequence[float], labels: Sequence[bool], threshold: float) -> dict[str, float | None]:
@@ -305,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, Any] = {}
     for name in args.sets:
         pairs = load_set(name, args.data, max_evidence_words=args.max_evidence_words or None)
-        chosen = sample(pairs, args.limit or None, args.seed)
+        chosen = sample_pairs(pairs, args.limit or None, args.seed)
         rows = []
         for i, pair in enumerate(chosen, 1):
             rows.append(cache.get_or_score(judge_id, pair, score))

@@ -1,6 +1,6 @@
 """Where the verifier's premise-echo bar should sit: answers that restate a question, judged on SQuAD 2.0.
 
-    python -m evals.premise_echo [--data ../shared/datasets/squad2-dev-half/dev.json] [--n 60] [--seed 0]
+    python -m experiments.premise_echo [--data ../shared/datasets/squad2-dev-half/dev.json] [--n 60] [--seed 0]
 
 A small generator often restates the question in its answer ("Sigonella airbase was US forces barred from
 using."). When the restated words are not in the passage, the verifier (`rag.verify`) asks the judge for
@@ -12,6 +12,9 @@ answered the same way. This measures that trade on text nobody on the project wr
 The claim restates the whole question (`rag.judges.framed`: 'Asked "…", the answer is: …'); only pairs
 whose claim has at least one question word the passage window lacks (the case the bar governs) and that
 the deterministic checks do not reject are scored. Prints, per bar, the share of each kind that passes.
+
+Result (60 pairs a side, about 4 min): the table behind `PREMISE_MIN_SCORE` = 0.65, recorded in
+`docs/measurements.md`, "Answers on the seed set", the premise-echo bar.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.fragment_framing import DEFAULT
-from evals.judge_eval import auc
+from evals.suite.datasets import SHARED_DATASETS
+from evals.suite.metrics import auc
 from rag import factory
 from rag.config import Settings
 from rag.judges.checks import deterministic_issues
@@ -33,6 +36,7 @@ from rag.judges.llm import framed
 from rag.text import evidence_window
 from rag.verify import PREMISE_MIN_SCORE, premise_words
 
+DEFAULT = SHARED_DATASETS / "squad2-dev-half" / "dev.json"
 BARS = sorted({0.5, 0.6, PREMISE_MIN_SCORE, 0.7, 0.75, 0.8})
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.seed_set import DEFAULT_PATH, KINDS, SEED_ARTICLE, SeedQuestion, load_seed_questions
+from evals.suite.datasets.seed_set import DEFAULT_PATH, KINDS, SEED_ARTICLE, SeedQuestion, load_seed_questions
 from tests.conftest import SEED
 
 

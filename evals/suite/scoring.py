@@ -1,0 +1,228 @@
+"""Scoring: everything measured about one answer (`score_item`, a JSON-able row) and a set's metrics from its
+rows (`summarise`). The metrics themselves are defined in `evals.suite.metrics`."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from evals.suite import metrics as m
+from evals.suite.config import RETRIEVAL_K
+from evals.suite.datasets.realtimeqa import contains_evidence
+from evals.suite.faithfulness import Scorer, support
+from evals.suite.sets import Item
+
+CONFLICT_CUES = re.compile(
+    r"\b(conflict\w*|contradict\w*|disagree\w*|inconsisten\w*|discrepan\w*|dispute\w*|however|whereas|"
+    r"other (?:sources|reports|documents|articles|passages)|(?:one|another) (?:source|report|document|passage))\b",
+    re.IGNORECASE,
+)
+
+
+def is_gold(item: Item, passage: dict[str, Any]) -> bool:
+    """A retrieved passage is gold evidence for `item` (see `evals.suite.sets`)."""
+    if item.gold_articles:
+        articles = {passage["article_id"], *(d.rsplit(":", 1)[0] for d in passage.get("duplicates", []))}
+        if articles & set(item.gold_articles):
+            return True
+    return bool(item.evidence) and contains_evidence(passage["text"], item.evidence)
+
+
+def score_item(
+    item: Item,
+    answer: dict[str, Any],
+    passages: list[dict[str, Any]],
+    ranked: list[dict[str, Any]] | None,
+    bodies: dict[str, str],
+    scorer: Scorer,
+) -> dict[str, Any]:
+    """Everything measured about one answer (a JSON-able row of the results file)."""
+    text = answer.get("answer", "")
+    answered = bool(answer.get("answerable"))
+    row: dict[str, Any] = {
+        **item_fields(item),
+        "false_answers": list(item.false_answers),
+        "meta": item.meta,
+        "answer": text,
+        "answerable": answered,
+        "abstain_reason": answer.get("abstain_reason"),
+        "sentences": answer.get("sentences", []),
+        "sources": answer.get("sources", []),
+        "dropped": [{"text": s.get("text", ""), "reasons": s.get("reasons", [])} for s in answer.get("dropped", [])],
+        "notes": (answer.get("usage") or {}).get("notes", []),
+        "timings": answer.get("timings", {}),
+        "tokens": {
+            k: (answer.get("usage") or {}).get(k, 0) for k in ("prompt_tokens", "completion_tokens", "judge_calls")
+        },
+    }
+    # answers
+    shown = text if answered else ""
+    row["contains_gold"] = answered and m.contains_gold(text, item.answers) if item.answers else None
+    if item.set == "squad":
+        row["em"] = m.squad_em(shown, item.answers if item.kind == "answerable" else [])
+        row["f1"] = m.squad_f1(shown, item.answers if item.kind == "answerable" else [])
+    if item.kind == "counterfactual":
+        repeats = answered and m.contains_gold(text, item.false_answers)
+        true = answered and m.contains_gold(text, item.answers)
+        row["repeats_false"] = repeats
+        row["flags_conflict"] = answered and ((repeats and true) or bool(CONFLICT_CUES.search(m.strip_markers(text))))
+    # retrieval
+    if ranked is not None and item.has_gold_evidence:
+        gold = [is_gold(item, p) for p in ranked[:RETRIEVAL_K]]
+        row["gold_rank"] = m.first_gold_rank(gold)
+        row["retrieved"] = [p["chunk_id"] for p in ranked[:RETRIEVAL_K]]
+    # faithfulness
+    if answered and row["sentences"]:
+        by_chunk = {p["chunk_id"]: p["text"] for p in passages}
+        source_text = {}
+        for s in row["sources"]:
+            # The whole passage the generator read; the quote when the passage is unknown.
+            source_text[s["n"]] = by_chunk.get(s.get("chunk_id", ""), s.get("quote", ""))
+        sentences = [
+            m.SentenceCitations(
+                m.strip_markers(s["text"]), tuple(source_text[n] for n in s.get("citations", []) if n in source_text)
+            )
+            for s in row["sentences"]
+        ]  # fmt: skip
+        t = time.perf_counter()
+        faith = m.citation_scores(sentences, lambda c, e: support(scorer, c, e))
+        faith["seconds"] = round(time.perf_counter() - t, 3)
+        row["faithfulness"] = faith
+        exact = [
+            m.quote_exact(s.get("quote", ""), s.get("start", -1), s.get("end", -1), bodies.get(s.get("article_id", "")))
+            for s in row["sources"]
+        ]
+        row["quotes_exact"] = [e for e in exact if e is not None]
+    row["failures"] = failures(row)
+    return row
+
+
+def failures(row: dict[str, Any]) -> list[str]:
+    """Why a row counts as a failure in the report (empty when it does not)."""
+    out = []
+    if row.get("error"):
+        return [f"error: {row['error']}"]
+    kind, answered = row["kind"], row["answerable"]
+    if kind == "answerable" and not answered:
+        out.append("abstained on an answerable question")
+    elif kind == "answerable" and row.get("contains_gold") is False:
+        out.append("no gold answer in the answer")
+    if kind == "unanswerable" and answered:
+        out.append("answered an unanswerable question")
+    if row.get("repeats_false"):
+        out.append("repeats the planted false fact")
+    faith = row.get("faithfulness")
+    if faith and faith.get("fully_supported") == 0.0:
+        out.append("a sentence is not supported by its citations")
+    if row.get("quotes_exact") and not all(row["quotes_exact"]):
+        out.append("a quote is not verbatim at its offsets")
+    if row.get("gold_rank", 0) is None:
+        out.append(f"no gold passage in the top {RETRIEVAL_K}")
+    return out
+
+
+# ---------------------------------------------------------------- summaries
+
+
+def rounded(x: float | None, digits: int = 3) -> float | None:
+    """`x` rounded to `digits` places; None stays None."""
+    return None if x is None else round(x, digits)
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The set's metrics from its rows (see `evals.suite.metrics` for the definitions)."""
+    ok = [r for r in rows if not r.get("error")]
+    by_kind = {k: [r for r in ok if r["kind"] == k] for k in ("answerable", "unanswerable", "counterfactual")}
+    answered = [r for r in ok if r["answerable"]]
+    s: dict[str, Any] = {
+        "n": len(rows),
+        "errors": len(rows) - len(ok),
+        **{f"n_{k}": len(v) for k, v in by_kind.items()},
+        "answered": len(answered),
+    }
+    with_gold = [r for r in ok if "gold_rank" in r]
+    if with_gold:
+        s["retrieval"] = {
+            "n": len(with_gold),
+            **{f"hits@{k}": rounded(m.mean(m.hits_at(r["gold_rank"], k) for r in with_gold)) for k in (1, 5, 10)},
+            "mrr@10": rounded(m.mean(m.reciprocal_rank(r["gold_rank"], 10) for r in with_gold)),
+        }
+    ans = by_kind["answerable"]
+    if ans:
+        s["answers"] = {"n": len(ans), "containment": rounded(m.mean(float(bool(r.get("contains_gold"))) for r in ans))}
+    squad = [r for r in ok if "em" in r]
+    if squad:
+        has = [r for r in squad if r["kind"] == "answerable"]
+        no = [r for r in squad if r["kind"] == "unanswerable"]
+        s["squad"] = {
+            "em": rounded(100 * m.mean(r["em"] for r in squad), 1),
+            "f1": rounded(100 * m.mean(r["f1"] for r in squad), 1),
+            "has_ans_em": rounded(100 * m.mean(r["em"] for r in has), 1) if has else None,
+            "has_ans_f1": rounded(100 * m.mean(r["f1"] for r in has), 1) if has else None,
+            "no_ans_em": rounded(100 * m.mean(r["em"] for r in no), 1) if no else None,
+            "no_ans_f1": rounded(100 * m.mean(r["f1"] for r in no), 1) if no else None,
+            "n_has_ans": len(has),
+            "n_no_ans": len(no),
+        }
+    faithful = [r for r in answered if r.get("faithfulness")]
+    if faithful:
+        quotes = [q for r in answered for q in r.get("quotes_exact", [])]
+        s["faithfulness"] = {
+            "n": len(faithful),
+            "citation_recall": rounded(m.mean(r["faithfulness"]["recall"] for r in faithful)),
+            "citation_precision": rounded(m.mean(r["faithfulness"]["precision"] for r in faithful)),
+            "fully_supported": rounded(m.mean(r["faithfulness"]["fully_supported"] for r in faithful)),
+            "quote_exactness": rounded(sum(quotes) / len(quotes)) if quotes else None,
+            "sources": len(quotes),
+        }
+    qa = by_kind["answerable"] + by_kind["unanswerable"]
+    if by_kind["unanswerable"] or qa:
+        a = m.abstention_scores([not r["answerable"] for r in qa], [r["kind"] == "unanswerable" for r in qa])
+        s["abstention"] = {k: rounded(v) for k, v in a.items()}
+    cf = by_kind["counterfactual"]
+    if cf:
+        s["counterfactual"] = {
+            "n": len(cf),
+            "repeats_false_fact": rounded(m.mean(float(r["repeats_false"]) for r in cf)),
+            "true_answer": rounded(m.mean(float(bool(r.get("contains_gold"))) for r in cf)),
+            "flags_conflict": rounded(m.mean(float(r["flags_conflict"]) for r in cf)),
+            "abstained": rounded(m.mean(float(not r["answerable"]) for r in cf)),
+        }
+    stages = sorted({k for r in ok for k in r["timings"]} | {"wall"})
+    latency = {}
+    for stage in stages:
+        values = [
+            r["timings"][stage] if stage != "wall" else r.get("wall", 0.0)
+            for r in ok
+            if stage in r["timings"] or stage == "wall"
+        ]
+        latency[stage] = {"p50": rounded(m.percentile(values, 50)), "p95": rounded(m.percentile(values, 95))}
+    tokens = {
+        k: sum(int(r["tokens"].get(k) or 0) for r in ok) for k in ("prompt_tokens", "completion_tokens", "judge_calls")
+    }
+    tokens["scorer_calls"] = sum((r.get("faithfulness") or {}).get("judge_calls", 0) for r in ok)
+    tokens["scorer_tokens"] = sum(int(r.get("scorer_tokens", 0)) for r in ok)
+    s["cost"] = {"latency_s": latency, "tokens": tokens}
+    return s
+
+
+def item_fields(item: Item) -> dict[str, Any]:
+    """What every row says about its question, first."""
+    return {"set": item.set, "id": item.id, "kind": item.kind, "question": item.question, "gold": list(item.answers)}
+
+
+def error_row(item: Item, error: BaseException) -> dict[str, Any]:
+    """The row of a question that could not be asked (not cached: it is retried next run)."""
+    row: dict[str, Any] = {
+        **item_fields(item),
+        "answer": "",
+        "answerable": False,
+        "sentences": [],
+        "sources": [],
+        "timings": {},
+        "tokens": {},
+        "error": f"{type(error).__name__}: {error}",
+    }
+    row["failures"] = failures(row)
+    return row
