@@ -186,6 +186,7 @@ class LocalLLM:
         self._lock = threading.Lock()
         self._yes: list[int] = []
         self._no: list[int] = []
+        self._spellings: dict[tuple[str, ...], list[int]] = {}
         self._prefix: tuple[list[int], Any] | None = None  # system-prompt tokens and their KV cells (ctypes)
 
     def warm_up(self) -> None:
@@ -272,22 +273,41 @@ class LocalLLM:
         Each side sums the probabilities of its single-token spellings ("Yes", " Yes", "yes", ...), so
         the answer does not hinge on how the model chose to begin.
         """
+        return self.choice_probability(system, user, _YES, _NO)
+
+    def choice_probability(self, system: str, user: str, positive: Sequence[str], negative: Sequence[str]) -> float:
+        """P(positive) / (P(positive) + P(negative)) for the first token of the reply, as `yes_probability`
+        does for Yes/No, for any pair of one-word answers ("True"/"False"); `last_stats` says what it cost."""
         self.warm_up()
+        pos, neg = self._spelling_ids(positive), self._spelling_ids(negative)
         tokens = self._tokenize(chatml([{"role": "system", "content": system}, {"role": "user", "content": user}]))
         self._check_fits(len(tokens))
         with self._lock:
             start = time.perf_counter()
             reused = self._eval_reusing_cache(tokens)
             logits = self._last_logits()
-            lse_yes = _logsumexp([float(logits[i]) for i in self._yes])
-            lse_no = _logsumexp([float(logits[i]) for i in self._no])
+            lse_pos = _logsumexp([float(logits[i]) for i in pos])
+            lse_neg = _logsumexp([float(logits[i]) for i in neg])
         self.last_stats = {
             "prompt_tokens": len(tokens),
             "reused_tokens": reused,
             "evaluated_tokens": len(tokens) - reused,
             "seconds": time.perf_counter() - start,
         }
-        return 1.0 / (1.0 + math.exp(lse_no - lse_yes))
+        return 1.0 / (1.0 + math.exp(lse_neg - lse_pos))
+
+    def _spelling_ids(self, spellings: Sequence[str]) -> list[int]:
+        if tuple(spellings) == _YES:
+            return self._yes
+        if tuple(spellings) == _NO:
+            return self._no
+        key = tuple(spellings)
+        ids = self._spellings.get(key)
+        if ids is None:
+            ids = self._spellings[key] = _single_tokens(self._llama, spellings)
+            if not ids:
+                raise ModelError(f"{MODEL_NAME}: no single-token spelling of {spellings[0]!r} in the vocabulary")
+        return ids
 
     def _restore_prefix(self, tokens: list[int], n: int) -> int:
         """Make the KV cache hold `tokens[:n]` (the system prompt) from the saved copy when it does not

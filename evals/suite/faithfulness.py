@@ -21,7 +21,6 @@ not-supported recall, threshold tuned on one set and reported on the others).
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -126,7 +125,6 @@ class TrueFalseScorer:
         self.llm = llm
         self.threshold = threshold
         self.checks = checks
-        self._ids: tuple[list[int], list[int]] | None = None
         self.tokens = 0  # prompt tokens evaluated (not reused from the KV cache)
 
     @property
@@ -140,25 +138,9 @@ class TrueFalseScorer:
 
     def probability(self, claim: str, evidence: str) -> float:
         """P(True) / (P(True) + P(False)) for the first token of the model's reply."""
-        from rag.llm import chatml
-
-        llm = self.llm
-        llm.warm_up()
-        if self._ids is None:
-            self._ids = (single_token_ids(llm._llama, _TRUE), single_token_ids(llm._llama, _FALSE))
-        messages = [
-            {"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": user_prompt(claim, evidence)},
-        ]
-        tokens = llm._tokenize(chatml(messages))
-        llm._check_fits(len(tokens))
-        with llm._lock:
-            reused = llm._eval_reusing_cache(tokens)
-            logits = llm._last_logits()
-            lse_true = logsumexp([float(logits[i]) for i in self._ids[0]])
-            lse_false = logsumexp([float(logits[i]) for i in self._ids[1]])
-        self.tokens += len(tokens) - reused
-        return 1.0 / (1.0 + math.exp(lse_false - lse_true))
+        p = self.llm.choice_probability(SYSTEM_PROMPT, user_prompt(claim, evidence), _TRUE, _FALSE)
+        self.tokens += int(self.llm.last_stats.get("evaluated_tokens", 0))
+        return p
 
     def score(self, claim: str, evidence: str) -> tuple[float, tuple[str, ...]]:
         if self.checks:
@@ -167,18 +149,6 @@ class TrueFalseScorer:
                 return 0.0, tuple(i.message for i in issues)
         p = self.probability(claim, evidence)
         return p, () if p >= self.threshold else (f"p(true)={p:.2f} < {self.threshold}",)
-
-
-def single_token_ids(llama: Any, spellings: Sequence[str]) -> list[int]:
-    """Token ids of the spellings the model writes as one token ("True", " True", ...), sorted."""
-    ids = {tuple(llama.tokenize(s.encode(), add_bos=False, special=False)) for s in spellings}
-    return sorted(t[0] for t in ids if len(t) == 1)
-
-
-def logsumexp(values: Sequence[float]) -> float:
-    """log(sum(exp(v))), computed without overflow (the same arithmetic as the answer path's judge)."""
-    top = max(values)
-    return top + math.log(sum(math.exp(v - top) for v in values))
 
 
 def make_scorer(kind: str, llm: Any = None, threshold: float | None = None) -> Scorer:
