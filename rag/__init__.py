@@ -1,3 +1,3 @@
 """Offline question answering over news articles, with verified citations."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
