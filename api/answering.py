@@ -75,5 +75,5 @@ class AnswerRun:
     async def result(self, request: Request | None = None) -> Answer:
         async for kind, payload in self.events(request):
             if kind == "answer":
-                return payload  # type: ignore[no-any-return]
+                return payload
         raise AssertionError("an answer run ends with its answer")

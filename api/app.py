@@ -108,7 +108,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        svc = service or await run_in_threadpool(Service.from_settings, settings)
+        svc = service if service is not None else await run_in_threadpool(Service.from_settings, settings)
         app.state.service = svc
         if warm_up:
             await run_in_threadpool(svc.warm_up)
@@ -140,7 +140,9 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     app.include_router(native.admin)
     app.include_router(chat.router)
     if mcp_app is not None:
-        app.router.add_route("/mcp", _McpEndpoint(mcp_app, settings), methods=None, include_in_schema=False)
+        # Starlette routes to an ASGI class instance as is (its stubs only name request handlers).
+        endpoint = _McpEndpoint(mcp_app, settings)
+        app.router.add_route("/mcp", endpoint, methods=None, include_in_schema=False)  # type: ignore[arg-type]
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,

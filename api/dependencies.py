@@ -17,12 +17,12 @@ from rag.config import Settings
 
 async def get_service(request: Request) -> Service:
     """The Service the app's lifespan opened, or the one given to `create_app(service=...)`."""
-    return request.app.state.service  # type: ignore[no-any-return]
+    return request.app.state.service
 
 
 async def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]

@@ -123,7 +123,7 @@ class SentenceOut(Out):
         return cls(
             text=c.text,
             citations=[i + 1 for i in c.citations],
-            verdict=c.verdict,  # type: ignore[arg-type]
+            verdict=c.verdict,
             support=round(c.support, 4),
             reasons=[r.message for r in c.reasons],
         )

@@ -223,7 +223,9 @@ class Service:
             report: IngestReport = indexer.ingest(valid)
         if report.interrupted:
             raise RagError("the upsert was interrupted; nothing after the last saved batch was stored")
-        created, updated, unchanged = [], [], []
+        created: list[str] = []
+        updated: list[str] = []
+        unchanged: list[str] = []
         for a in valid:
             old = before[a.id]
             (created if old is None else unchanged if old == a.content_hash else updated).append(a.id)

@@ -44,7 +44,8 @@ ABSTAIN_TEXT = {
 # Called as the answer takes shape: ("passages", list[Passage]) after retrieval, then ("sentence",
 # CheckedSentence) for each sentence as soon as it is verified (citations index those passages).
 # It may raise (for example when the client that asked has gone) to stop the work early.
-EventHook = Callable[[str, Any], None]
+PipelineEvent = Sequence[Passage] | CheckedSentence
+EventHook = Callable[[str, PipelineEvent], None]
 
 
 # A second draft is used only if it holds this share of the first draft's answer words (those not in the

@@ -209,12 +209,12 @@ def passage_from_json(p: dict[str, Any]) -> dict[str, Any]:
 
 def sse_events(lines: Iterator[str]) -> Iterator[tuple[str, Any]]:
     """(event, parsed data) for each server-sent event."""
-    event, data = "message", []
+    event, data = "message", list[str]()
     for line in lines:
         if not line:
             if data:
                 yield event, json.loads("\n".join(data))
-            event, data = "message", []
+            event, data = "message", list[str]()
         elif line.startswith("event:"):
             event = line[6:].strip()
         elif line.startswith("data:"):

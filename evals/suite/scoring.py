@@ -20,6 +20,11 @@ CONFLICT_CUES = re.compile(
 )
 
 
+def percent(share: float | None) -> float | None:
+    """A share in [0, 1] as a percentage; None stays None."""
+    return None if share is None else 100 * share
+
+
 def is_gold(item: Item, passage: dict[str, Any]) -> bool:
     """A retrieved passage is gold evidence for `item` (see `evals.suite.sets`)."""
     if item.gold_articles:
@@ -156,12 +161,12 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         has = [r for r in squad if r["kind"] == "answerable"]
         no = [r for r in squad if r["kind"] == "unanswerable"]
         s["squad"] = {
-            "em": rounded(100 * m.mean(r["em"] for r in squad), 1),
-            "f1": rounded(100 * m.mean(r["f1"] for r in squad), 1),
-            "has_ans_em": rounded(100 * m.mean(r["em"] for r in has), 1) if has else None,
-            "has_ans_f1": rounded(100 * m.mean(r["f1"] for r in has), 1) if has else None,
-            "no_ans_em": rounded(100 * m.mean(r["em"] for r in no), 1) if no else None,
-            "no_ans_f1": rounded(100 * m.mean(r["f1"] for r in no), 1) if no else None,
+            "em": rounded(percent(m.mean(r["em"] for r in squad)), 1),
+            "f1": rounded(percent(m.mean(r["f1"] for r in squad)), 1),
+            "has_ans_em": rounded(percent(m.mean(r["em"] for r in has)), 1) if has else None,
+            "has_ans_f1": rounded(percent(m.mean(r["f1"] for r in has)), 1) if has else None,
+            "no_ans_em": rounded(percent(m.mean(r["em"] for r in no)), 1) if no else None,
+            "no_ans_f1": rounded(percent(m.mean(r["f1"] for r in no)), 1) if no else None,
             "n_has_ans": len(has),
             "n_no_ans": len(no),
         }

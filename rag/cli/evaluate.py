@@ -43,7 +43,7 @@ def judge_command(obj: CliContext, source: str, threshold: float | None, kind: s
     def parse(n: int, line: str) -> tuple[str, str, str, Any]:
         try:
             row = json.loads(line)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise InputError(f"line {n}: not JSON ({exc.msg})") from None
         if not isinstance(row, dict):
             raise InputError(f"line {n}: expected a JSON object")
@@ -55,6 +55,7 @@ def judge_command(obj: CliContext, source: str, threshold: float | None, kind: s
                 raise InputError(f"line {n}: {field!r} must be a non-empty string")
         if not isinstance(question, str):
             raise InputError(f"line {n}: 'question' must be a string")
+        assert isinstance(claim, str) and isinstance(passage, str)  # checked just above
         return claim, passage, question, row.get("id")
 
     try:

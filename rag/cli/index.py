@@ -7,9 +7,15 @@ import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from rag.indexer import IngestReport
+    from rag.readers.base import IngestProblem
+    from rag.store.base import IndexConfig, Store
+    from rag.types import Article
 
 from rag.cli.context import EXIT_INTERRUPTED, EXIT_PROBLEMS, CliContext, errors
 
@@ -46,14 +52,14 @@ def ingest(obj: CliContext, paths: tuple[str, ...]) -> None:
         sys.exit(EXIT_PROBLEMS)
 
 
-def _latest_versions(items: Iterable[Any]) -> dict[str, str]:
+def _latest_versions(items: Iterable[Article | IngestProblem]) -> dict[str, str]:
     """Content hash of each article id's last version in the input (standard input cannot be read twice)."""
     from rag.types import Article
 
     return {item.id: item.content_hash for item in items if isinstance(item, Article)}
 
 
-def _warn_if_chunking_differs(obj: CliContext, config: Any) -> None:
+def _warn_if_chunking_differs(obj: CliContext, config: IndexConfig) -> None:
     c = obj.settings.chunk
     wanted = (c.encoding, c.max_tokens, c.overlap_tokens, c.title_prefix)
     have = (config.encoding, config.max_tokens, config.overlap_tokens, config.title_prefix)
@@ -97,7 +103,7 @@ class _Progress:
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
 
-    def update(self, report: Any, source: str) -> None:
+    def update(self, report: IngestReport, source: str) -> None:
         path = source.rsplit(":", 1)[0] if source.rsplit(":", 1)[-1].isdigit() else source
         if path != self.last_source:
             self.done_files += bool(self.last_source)
@@ -112,7 +118,7 @@ class _Progress:
             click.echo(f"… {report.articles} articles, {report.chunks} chunks, {rate}, {elapsed:.0f} s", err=True)
 
 
-def _print_report(report: Any, seconds: float, store: Any) -> None:
+def _print_report(report: IngestReport, seconds: float, store: Store) -> None:
     for problem in report.problems:
         click.echo(f"error: {problem.source}: {problem.reason}", err=True)
     if report.interrupted:

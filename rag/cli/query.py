@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from rag.cli.context import CliContext, errors, filters, read_arg
+
+if TYPE_CHECKING:
+    from rag.types import Answer, Passage
 
 
 @click.command()
@@ -54,7 +57,7 @@ def search(
         _print_passage(n, p)
 
 
-def _print_passage(n: int, p: Any) -> None:
+def _print_passage(n: int, p: Passage) -> None:
     meta = " · ".join(x for x in (p.byline, p.outlet, p.published_at) if x)
     click.secho(f"[{n}] {p.title or '(untitled)'}", bold=True)
     if meta:
@@ -118,7 +121,7 @@ def ask(
     _print_answer(answer, verbose)
 
 
-def _print_answer(answer: Any, verbose: bool) -> None:
+def _print_answer(answer: Answer, verbose: bool) -> None:
     click.echo(textwrap.fill(answer.answer, 100))
     if not answer.answerable:
         click.secho(f"(abstained: {answer.abstain_reason})", dim=True)

@@ -153,6 +153,6 @@ def format_size(n: int) -> str:
     return f"{round(n / 1000, 1):g} KB" if n >= 1000 else f"{n} bytes"
 
 
-def os_reason(error: OSError) -> str:
-    """An OS error as a short lower-case reason ("permission denied", "not a gzipped file (...)")."""
-    return (error.strerror or str(error)).lower()
+def os_reason(error: Exception) -> str:
+    """An OS (or zlib) error as a short lower-case reason ("permission denied", "not a gzipped file (...)")."""
+    return (getattr(error, "strerror", None) or str(error)).lower()

@@ -104,7 +104,8 @@ def _insert_chunk(db: sqlite3.Connection, article: Article, chunk: Chunk, vector
         (article.id, chunk.position, chunk.start, chunk.end, chunk.n_tokens, chunk.text,
          text_hash(chunk.text), blob),
     )  # fmt: skip
-    row = int(cur.lastrowid)
+    row = cur.lastrowid
+    assert row is not None  # an INSERT always sets it
     db.execute("INSERT INTO chunks_fts (rowid, title, text) VALUES (?,?,?)", (row, article.title, chunk.text))
     return row
 

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -46,7 +47,8 @@ class VectorIndex:
         self.ef_construction = ef_construction
         self.ef_search = ef_search
         self.dead: set[int] = set()
-        self._index: faiss.IndexIDMap2 | None = None
+        # faiss.IndexIDMap2 (or what deserialize_index returns); Any: faiss's SWIG types do not say which
+        self._index: Any = None
 
     # -- building -----------------------------------------------------------------------------
     def _new_inner(self) -> faiss.Index:
@@ -143,7 +145,7 @@ class VectorIndex:
     def _params(self, allowed: np.ndarray | None) -> tuple[faiss.SearchParameters, list[object]]:
         """Search parameters, and the selector objects FAISS points into (the caller keeps them alive)."""
         keep: list[object] = []
-        sel = None
+        sel: Any = None
         if allowed is not None:
             sel = faiss.IDSelectorBatch(allowed)
             keep.append(sel)
@@ -153,8 +155,9 @@ class VectorIndex:
             keep += [dead, not_dead]
             sel = not_dead if sel is None else faiss.IDSelectorAnd(sel, not_dead)
             keep.append(sel)
+        params: Any
         if self.kind == "hnsw":
-            params = faiss.SearchParametersHNSW()
+            params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]  # faiss's stubs lack HNSW
             params.efSearch = self.ef_search
         else:
             params = faiss.SearchParameters()
@@ -191,7 +194,8 @@ class VectorIndex:
             # Keep the object deserialize_index returns: a downcast copy would not own the index.
             index._index = faiss.deserialize_index(blob)
             if index.kind == "hnsw":
-                faiss.downcast_index(index._index.index).hnsw.efSearch = index.ef_search
+                inner: Any = faiss.downcast_index(index._index.index)  # an IndexHNSWFlat; its stubs say Index
+                inner.hnsw.efSearch = index.ef_search
         index.dead = {int(i) for i in dead}
         return index
 
