@@ -1,1 +1,2 @@
-"""Embedding backends, one file each; registered by name in `rag.embed`."""
+"""Embedding: `base` holds the contract (`Embedder`), `registry` the names; `minilm` is the real model and
+`hashing` the deterministic fake (`fake-hash`) the fast tests use."""

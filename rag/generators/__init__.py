@@ -1,1 +1,2 @@
-"""Generator implementations; see rag.generate for the contract."""
+"""Answer drafting: `base` holds the contract (`Generator`, `Draft`, `NOT_STATED`), `prompt` the prompt the LLM
+generators share, `registry` the names; `local`, `extractive` and `openai` are the built-in generators."""
