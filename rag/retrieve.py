@@ -1,8 +1,15 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (FTS5/BM25) candidates fused by reciprocal rank.
+"""Hybrid retrieval: dense (FAISS) and lexical (FTS5/BM25) candidates fused by reciprocal rank, aware of time.
 
 Reciprocal rank fusion (Cormack et al., 2009) needs no score calibration between the two retrievers:
 each candidate scores sum(1 / (rrf_k + rank)). Near-identical passages from different articles
 (syndicated copies of one story) are collapsed into the best-ranked one, which lists the others.
+
+Time (`Filters.as_of`, the moment the question is asked): nothing published after it is a candidate. An
+expression of time in the query (`rag.timeframe`) becomes a window of publication dates both retrievers
+filter on ("this week", "in March 2024"), or a recency prior ("latest", "currently"): each fused score is
+multiplied by `floor + (1 - floor) * 0.5 ** (age / half_life)`, age in days before the as-of date, an
+undated article counting as old. The time words leave the query either way. `RetrievalParams.recency`
+chooses when the prior applies; the defaults were chosen on RealTimeQA (docs/measurements.md).
 """
 
 from __future__ import annotations
@@ -10,15 +17,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from rag.embedders.base import Embedder
 from rag.errors import InputError
 from rag.store.base import Store, StoredChunk
 from rag.text import tokens
+from rag.timeframe import TimeFrame, find_time, without_time
 from rag.types import Filters, Passage
 
 MODES = ("hybrid", "dense", "bm25")
+RECENCY = ("off", "recent", "always")  # when the recency prior applies: never, on "latest"-like words, always
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,10 @@ class RetrievalParams:
     duplicate_threshold: float = 0.8  # Jaccard similarity of word 5-gram sets
     max_per_article: int = 1  # passages per article before other articles' passages; 0 = no cap
     mode: str = "hybrid"
+    time_aware: bool = True  # read time expressions in the query (needs Filters.as_of)
+    recency: str = "recent"
+    half_life_days: float = 30.0  # of the recency prior
+    recency_floor: float = 0.25  # the prior never weighs a passage below this share of its score
 
     def __post_init__(self) -> None:
         if self.candidates < 1:
@@ -42,6 +56,45 @@ class RetrievalParams:
             raise InputError(f"max_per_article must be at least 0, got {self.max_per_article}")
         if self.mode not in MODES:
             raise InputError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.recency not in RECENCY:
+            raise InputError(f"recency must be one of {', '.join(RECENCY)}, got {self.recency!r}")
+        if self.half_life_days <= 0:
+            raise InputError(f"half_life_days must be greater than 0, got {self.half_life_days}")
+        if not 0 <= self.recency_floor <= 1:
+            raise InputError(f"recency_floor must be between 0 and 1, got {self.recency_floor}")
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What a search found, and how time shaped it: the expression read from the query (if any), the
+    filters actually applied (the caller's, narrowed to its window) and whether the recency prior ran."""
+
+    passages: list[Passage]
+    timeframe: TimeFrame | None
+    filters: Filters
+    recency: bool
+
+
+def as_of_date(filters: Filters) -> date | None:
+    """The as-of date of `filters`, or None when it sets none (InputError when it is not a date)."""
+    if not filters.as_of:
+        return None
+    try:
+        return date.fromisoformat(filters.as_of[:10])
+    except ValueError:
+        raise InputError(f"as_of must be a date (YYYY-MM-DD), got {filters.as_of!r}") from None
+
+
+def narrowed(filters: Filters, frame: TimeFrame | None) -> Filters:
+    """`filters` with the time window of `frame` added (the tighter bound wins on each side)."""
+    if frame is None or not frame.is_window:
+        return filters
+    after, before = filters.published_after, filters.published_before
+    if frame.start is not None:
+        after = max(after, frame.start.isoformat())
+    if frame.end is not None:
+        before = min(before, frame.end.isoformat()) if before else frame.end.isoformat()
+    return replace(filters, published_after=after, published_before=before)
 
 
 class Retriever:
@@ -54,13 +107,25 @@ class Retriever:
         self.last_timings: dict[str, float] = {}
 
     def search(self, query: str, k: int = 5, filters: Filters = Filters()) -> list[Passage]:
-        """The top `k` passages for `query`, best first."""
+        """The top `k` passages for `query`, best first (see `retrieve` for how time is read)."""
+        return self.retrieve(query, k, filters).passages
+
+    def retrieve(self, query: str, k: int = 5, filters: Filters = Filters()) -> Retrieval:
+        """The top `k` passages for `query`, with the time expression read from it and the filters applied."""
         query = query.strip()
         if not query:
             raise InputError("the query is empty")
         if k < 1:
             raise InputError(f"k must be greater than 0, got {k}")
         p = self.params
+        as_of = as_of_date(filters)
+        frame = find_time(query, as_of) if as_of is not None and p.time_aware else None
+        applied = narrowed(filters, frame)
+        if frame is not None:
+            query = without_time(query, frame) or query
+        recency = as_of is not None and (
+            p.recency == "always" or (p.recency == "recent" and bool(frame and frame.recent))
+        )
         n = max(p.candidates, k)
         timings: dict[str, float] = {}
         dense: list[tuple[int, float]] = []
@@ -70,19 +135,21 @@ class Retriever:
             vector = self.embedder.embed([query])[0]
             timings["embed"] = time.perf_counter() - t
             t = time.perf_counter()
-            dense = self.store.dense_search(vector, n, filters)
+            dense = self.store.dense_search(vector, n, applied)
             timings["vector"] = time.perf_counter() - t
         if p.mode in ("hybrid", "bm25"):
             t = time.perf_counter()
-            lexical = self.store.lexical_search(query, n, filters)
+            lexical = self.store.lexical_search(query, n, applied)
             timings["bm25"] = time.perf_counter() - t
         t = time.perf_counter()
-        passages = self._fuse(dense, lexical, k)
+        passages = self._fuse(dense, lexical, k, as_of if recency else None)
         timings["fuse"] = time.perf_counter() - t
         self.last_timings = timings
-        return passages
+        return Retrieval(passages, frame, applied, recency)
 
-    def _fuse(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], k: int) -> list[Passage]:
+    def _fuse(
+        self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], k: int, recent_to: date | None
+    ) -> list[Passage]:
         p = self.params
         scores: dict[int, float] = {}
         dense_rank = {row: r for r, (row, _) in enumerate(dense, 1)}
@@ -91,6 +158,11 @@ class Retriever:
         for ranks in (dense_rank, bm25_rank):
             for row, r in ranks.items():
                 scores[row] = scores.get(row, 0.0) + 1.0 / (p.rrf_k + r)
+        fetched: dict[int, StoredChunk] = {}
+        if recent_to is not None and scores:
+            fetched = self.store.chunks(list(scores))
+            for row, chunk in fetched.items():
+                scores[row] *= self._recency_weight(chunk.published_at, recent_to)
         ordered = sorted(scores, key=lambda row: (-scores[row], row))
 
         def passage(row: int, chunk: StoredChunk) -> Passage:
@@ -104,7 +176,7 @@ class Retriever:
             if len(kept) == k:
                 break
             batch = ordered[offset : offset + 2 * k]
-            stored = self.store.chunks(batch)
+            stored = {row: fetched[row] for row in batch if row in fetched} if fetched else self.store.chunks(batch)
             for row in batch:
                 chunk = stored.get(row)
                 if chunk is None or len(kept) == k:  # None: deleted since the vector index was loaded
@@ -124,6 +196,14 @@ class Retriever:
         # The cap buys diversity, not fewer results: when other articles run out, capped passages fill in.
         kept += [(passage(row, chunk), shingles) for row, chunk, shingles in held_back[: k - len(kept)]]
         return [passage for passage, _ in kept]
+
+    def _recency_weight(self, published_at: str, as_of: date) -> float:
+        p = self.params
+        try:
+            age = max(0, (as_of - date.fromisoformat(published_at[:10])).days)
+        except ValueError:  # undated: nothing says it is recent
+            return p.recency_floor
+        return p.recency_floor + (1 - p.recency_floor) * 0.5 ** (age / p.half_life_days)
 
 
 def join_neighbours(passages: Sequence[Passage], body_of: Callable[[str], str]) -> list[Passage]:

@@ -66,15 +66,19 @@ class Filters:
     """Restrictions on what retrieval may return; empty means no restriction.
 
     Dates are ISO strings compared as text, so "2024-01" matches all of January 2024 as a lower bound.
+    `as_of` is the moment a question is asked: nothing published after that day is returned. Unlike
+    `published_before`, it keeps articles without a date (nothing says they are newer), which retrieval
+    then treats as old and which can never back a claim about time.
     """
 
-    published_after: str = ""  # inclusive
-    published_before: str = ""  # exclusive
+    published_after: str = ""  # inclusive; an undated article never matches
+    published_before: str = ""  # exclusive; an undated article never matches
     outlets: tuple[str, ...] = ()
     article_ids: tuple[str, ...] = ()
+    as_of: str = ""  # an ISO date, inclusive; "" for no cut-off
 
     def __bool__(self) -> bool:
-        return bool(self.published_after or self.published_before or self.outlets or self.article_ids)
+        return bool(self.published_after or self.published_before or self.outlets or self.article_ids or self.as_of)
 
 
 class ReasonKind(StrEnum):

@@ -29,9 +29,9 @@ class Asker(Protocol):
 
     def index_key(self, evalset: EvalSet) -> str: ...
 
-    def ask(self, item: Item) -> tuple[dict[str, Any], list[dict[str, Any]]]: ...
+    def ask(self, item: Item, as_of: str = "") -> tuple[dict[str, Any], list[dict[str, Any]]]: ...
 
-    def search(self, item: Item, k: int) -> list[dict[str, Any]]: ...
+    def search(self, item: Item, k: int, as_of: str = "") -> list[dict[str, Any]]: ...
 
 
 class LocalAsker:
@@ -108,7 +108,7 @@ class LocalAsker:
                 return llm
         return factory.local_llm(self.settings)
 
-    def ask(self, item: Item) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def ask(self, item: Item, as_of: str = "") -> tuple[dict[str, Any], list[dict[str, Any]]]:
         from rag.types import Filters
 
         seen: list[Any] = []
@@ -117,16 +117,15 @@ class LocalAsker:
             if kind == "passages":
                 seen.extend(payload)
 
-        answer = self.pipeline.ask(item.question, Filters(article_ids=item.article_ids), on_event)
+        answer = self.pipeline.ask(item.question, Filters(article_ids=item.article_ids, as_of=as_of), on_event)
         return answer.to_dict(), [passage_dict(p) for p in seen]
 
-    def search(self, item: Item, k: int) -> list[dict[str, Any]]:
+    def search(self, item: Item, k: int, as_of: str = "") -> list[dict[str, Any]]:
         from rag.types import Filters
 
         question = self.pipeline.check_question(item.question)
-        return [
-            passage_dict(p) for p in self.pipeline.retriever.search(question, k, Filters(article_ids=item.article_ids))
-        ]
+        filters = Filters(article_ids=item.article_ids, as_of=as_of)
+        return [passage_dict(p) for p in self.pipeline.retriever.search(question, k, filters)]
 
     def close(self) -> None:
         if self.store is not None:
@@ -138,6 +137,7 @@ def passage_dict(p: Any) -> dict[str, Any]:
     return {
         "chunk_id": p.chunk_id,
         "article_id": p.article_id,
+        "published_at": getattr(p, "published_at", ""),
         "text": p.text,
         "duplicates": list(getattr(p, "duplicates", ())),
     }
@@ -166,8 +166,10 @@ class HttpAsker:
     def _filters(self, item: Item) -> dict[str, Any]:
         return {"article_ids": list(item.article_ids)} if item.article_ids else {}
 
-    def ask(self, item: Item) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        body = {"question": item.question, "stream": True, "filters": self._filters(item)}
+    def ask(self, item: Item, as_of: str = "") -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        body: dict[str, Any] = {"question": item.question, "stream": True, "filters": self._filters(item)}
+        if as_of:
+            body["as_of"] = as_of
         passages: list[dict[str, Any]] = []
         answer: dict[str, Any] | None = None
         with self.client.stream("POST", f"{self.url}/v1/ask", json=body) as r:
@@ -185,10 +187,11 @@ class HttpAsker:
             raise EvalError("the answer stream ended without an answer")
         return answer, passages
 
-    def search(self, item: Item, k: int) -> list[dict[str, Any]]:
-        r = self.client.post(
-            f"{self.url}/v1/search", json={"query": item.question, "k": k, "filters": self._filters(item)}
-        )
+    def search(self, item: Item, k: int, as_of: str = "") -> list[dict[str, Any]]:
+        body: dict[str, Any] = {"query": item.question, "k": k, "filters": self._filters(item)}
+        if as_of:
+            body["as_of"] = as_of
+        r = self.client.post(f"{self.url}/v1/search", json=body)
         if r.status_code != 200:
             raise EvalError(f"POST /v1/search answered {r.status_code}: {r.text[:300]}")
         return [passage_from_json(p) for p in r.json().get("passages", [])]
@@ -202,6 +205,7 @@ def passage_from_json(p: dict[str, Any]) -> dict[str, Any]:
     return {
         "chunk_id": p.get("chunk_id", ""),
         "article_id": p.get("article_id", ""),
+        "published_at": p.get("published_at", ""),
         "text": p.get("text", ""),
         "duplicates": list(p.get("duplicates", [])),
     }

@@ -62,9 +62,15 @@ def item_hash(item: Item) -> str:
 
 
 def fingerprint(settings: Any, config: RunConfig, scorer_id: str, corpus: str) -> str:
-    """A hash of everything that changes an answer or its score (not where the index lives)."""
+    """A hash of everything that changes an answer or its score (not where the index lives). Code changes
+    outside the settings and the prompts are not seen: use `--fresh` or another `--out` to measure them."""
+    from rag.generators.prompt import PROMPT_VERSION as ANSWER_PROMPT
+    from rag.judges.llm import PROMPT_VERSION as JUDGE_PROMPT
+
     dump = settings.model_dump(mode="json", exclude={"index_dir": True, "api": True, "llm": {"api_key"}})
     parts = {
+        "prompts": [ANSWER_PROMPT, JUDGE_PROMPT],
+        "as_of": config.as_of,
         "suite": SUITE_VERSION,
         "settings": dump,
         "generator": config.generator or settings.answer.generator,

@@ -38,4 +38,15 @@ class RunConfig:
     judge_limit: int | None = None  # pairs per judge set; default: 40 with the LLM scorer, all without
     timeout: float = 300.0
     api_key: str = ""
+    # The moment each question is asked at: "question" (its own date, where the set gives one; RealTimeQA
+    # does), "none" (no as-of date: the pipeline's default, today), or an ISO date for every question.
+    as_of: str = "question"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_of_for(self, item_date: str) -> str:
+        """The as-of date to ask a question with, given the date its set gives it ("" if none)."""
+        if self.as_of == "none":
+            return ""
+        if self.as_of == "question":
+            return item_date.replace("/", "-")[:10] if item_date else ""
+        return self.as_of

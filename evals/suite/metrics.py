@@ -7,6 +7,13 @@ Answers
   punctuation and the articles a/an/the removed), maximised over the gold answers; an unanswerable
   question's only gold answer is "" and an abstention predicts "". Citation markers are removed first.
 
+- `contains_answer`: like `contains_gold` after both sides are canonicalised (`canonical`): number words
+  and ordinals become digits ("five" = "5", "third" = "3rd" = "3"), thousands separators go ("10,000" =
+  "10000"), "U.S."/"US"/"United States", "U.K."/"UK"/"United Kingdom" and "U.N."/"UN"/"United Nations"
+  become one form, and a leading "the" is dropped. Containment in the reports means this.
+- `names_wrong_choice`: the answer contains one of the question's wrong choices (or, for SQuAD, a
+  plausible answer) and not the right one: a *confidently wrong* answer when it was given.
+
 Retrieval (only questions with gold evidence)
 - `hits_at(rank, k)`: 1 when the first gold passage is ranked within the top k, else 0.
 - `reciprocal_rank(rank, k)`: 1/rank when the first gold passage is within the top k, else 0 (MRR@k
@@ -66,6 +73,56 @@ def contains_gold(answer: str, golds: Iterable[str]) -> bool:
     """The normalised answer contains a normalised gold alias as whole words."""
     text = f" {normalise(answer)} "
     return any(f" {g} " in text for g in (normalise(x) for x in golds) if g)
+
+
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90"}
+_ORDINALS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()
+    )
+}
+_ORDINAL_SUFFIX = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+# Abbreviations only in capitals ("us" is a pronoun), full names in any case.
+_PLACES = [
+    (re.compile(r"\bU\.\s?S\.(?:\s?A\.)?|\bUSA?\b|\b(?i:united states(?: of america)?)\b"), " united_states "),
+    (re.compile(r"\bU\.\s?K\.|\bUK\b|\b(?i:united kingdom)\b"), " united_kingdom "),
+    (re.compile(r"\bU\.\s?N\.|\bUN\b|\b(?i:united nations)\b"), " united_nations "),
+]
+
+
+def canonical(text: str) -> str:
+    """`normalise`d text with number words, ordinals, thousands separators and a few country and body
+    names written one way, and a leading "the" dropped (see `contains_answer`)."""
+    text = _THOUSANDS.sub("", text.replace("’", "'"))
+    for pattern, form in _PLACES:
+        text = pattern.sub(form, text)
+    text = _ORDINAL_SUFFIX.sub(r"\1", normalise(text))
+    words = [_NUMBER_WORDS.get(w) or _ORDINALS.get(w) or w for w in text.split()]
+    if words and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+def contains_answer(answer: str, golds: Iterable[str]) -> bool:
+    """The canonical answer contains a canonical gold alias as whole words."""
+    text = f" {canonical(answer)} "
+    return any(f" {g} " in text for g in (canonical(x) for x in golds) if g)
+
+
+def names_wrong_choice(answer: str, golds: Iterable[str], wrong: Iterable[str]) -> bool:
+    """The answer names a wrong choice (canonically contained) and no gold alias."""
+    golds = list(golds)
+    return not contains_answer(answer, golds) and any(
+        contains_answer(answer, [w]) for w in wrong if canonical(w) and not contains_answer(w, golds)
+    )
 
 
 def squad_normalise(text: str) -> str:

@@ -102,7 +102,7 @@ def run_set(
             if row is not None:
                 reused += 1
             else:
-                row = ask_and_score(item, asker, scorer, bodies)
+                row = ask_and_score(item, asker, scorer, bodies, config.as_of_for(item.meta.get("date", "")))
                 asked += 1
                 if not row.get("error"):
                     cache.put(key, row)
@@ -118,17 +118,17 @@ def run_set(
     return {"summary": summary, "rows": rows, "source": evalset.source, "description": evalset.description}
 
 
-def ask_and_score(item: Item, asker: Asker, scorer: Scorer, bodies: dict[str, str]) -> dict[str, Any]:
+def ask_and_score(item: Item, asker: Asker, scorer: Scorer, bodies: dict[str, str], as_of: str = "") -> dict[str, Any]:
     """Ask one question and score the answer; a failed question gives an error row instead of stopping the run."""
     from rag.errors import RagError
 
     t = time.perf_counter()
     tokens_before = getattr(scorer, "tokens", 0)
     try:
-        answer, passages = asker.ask(item)
+        answer, passages = asker.ask(item, as_of)
         wall = time.perf_counter() - t
-        ranked = asker.search(item, RETRIEVAL_K) if item.has_gold_evidence else None
-        row = score_item(item, answer, passages, ranked, bodies, scorer)
+        ranked = asker.search(item, RETRIEVAL_K, as_of) if item.has_gold_evidence or item.answers else None
+        row = score_item(item, answer, passages, ranked, bodies, scorer, as_of)
     except (RagError, EvalError, OSError) as e:
         return error_row(item, e)
     except Exception as e:

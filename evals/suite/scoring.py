@@ -34,6 +34,36 @@ def is_gold(item: Item, passage: dict[str, Any]) -> bool:
     return bool(item.evidence) and contains_evidence(passage["text"], item.evidence)
 
 
+STALE_DAYS = 21  # a cited article this much older than the question is reported as stale
+
+
+def wrong_choices(item: Item) -> list[str]:
+    """What a confidently wrong answer would name: RealTimeQA's other choices, SQuAD's plausible answers."""
+    gold = set(item.answers)
+    return [c for c in item.meta.get("choices", []) if c not in gold] + list(item.meta.get("plausible", []))
+
+
+def time_phrased(item: Item, as_of: str) -> bool:
+    """The question holds an expression of time (`rag.timeframe`) at its as-of date."""
+    from datetime import date
+
+    from rag.timeframe import find_time
+
+    try:
+        return find_time(item.question, date.fromisoformat(as_of[:10])) is not None if as_of else False
+    except ValueError:
+        return False
+
+
+def _age_days(published_at: str, as_of: str) -> int | None:
+    from datetime import date
+
+    try:
+        return (date.fromisoformat(as_of[:10]) - date.fromisoformat(published_at[:10])).days
+    except ValueError:
+        return None
+
+
 def score_item(
     item: Item,
     answer: dict[str, Any],
@@ -41,8 +71,10 @@ def score_item(
     ranked: list[dict[str, Any]] | None,
     bodies: dict[str, str],
     scorer: Scorer,
+    as_of: str = "",
 ) -> dict[str, Any]:
-    """Everything measured about one answer (a JSON-able row of the results file)."""
+    """Everything measured about one answer (a JSON-able row of the results file); `as_of` is the date the
+    question was asked at ("" when none was given)."""
     text = answer.get("answer", "")
     answered = bool(answer.get("answerable"))
     row: dict[str, Any] = {
@@ -63,7 +95,26 @@ def score_item(
     }
     # answers
     shown = text if answered else ""
-    row["contains_gold"] = answered and m.contains_gold(text, item.answers) if item.answers else None
+    row["as_of"] = as_of
+    row["time_phrased"] = time_phrased(item, as_of)
+    row["contains_gold"] = answered and m.contains_answer(text, item.answers) if item.answers else None
+    row["contains_gold_strict"] = answered and m.contains_gold(text, item.answers) if item.answers else None
+    wrong = wrong_choices(item)
+    if item.answers and wrong:
+        row["confidently_wrong"] = answered and m.names_wrong_choice(text, item.answers, wrong)
+    row["shown"] = [
+        {
+            "chunk_id": p["chunk_id"],
+            "article_id": p["article_id"],
+            "published_at": p.get("published_at", ""),
+            "holds_answer": bool(item.answers) and m.contains_answer(p["text"], item.answers),
+        }
+        for p in passages
+    ]
+    if item.answers:
+        row["gold_in_shown"] = any(p["holds_answer"] for p in row["shown"])
+    if answered and as_of:
+        row["cited_age_days"] = [_age_days(s.get("published_at", ""), as_of) for s in row["sources"]]
     if item.set == "squad":
         row["em"] = m.squad_em(shown, item.answers if item.kind == "answerable" else [])
         row["f1"] = m.squad_f1(shown, item.answers if item.kind == "answerable" else [])
@@ -77,6 +128,8 @@ def score_item(
         gold = [is_gold(item, p) for p in ranked[:RETRIEVAL_K]]
         row["gold_rank"] = m.first_gold_rank(gold)
         row["retrieved"] = [p["chunk_id"] for p in ranked[:RETRIEVAL_K]]
+    if ranked is not None and item.answers:
+        row["answer_rank"] = m.first_gold_rank([m.contains_answer(p["text"], item.answers) for p in ranked])
     # faithfulness
     if answered and row["sentences"]:
         by_chunk = {p["chunk_id"]: p["text"] for p in passages}
@@ -155,7 +208,16 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         }
     ans = by_kind["answerable"]
     if ans:
-        s["answers"] = {"n": len(ans), "containment": rounded(m.mean(float(bool(r.get("contains_gold"))) for r in ans))}
+        s["answers"] = answer_summary(ans)
+        phrased = [r for r in ans if r.get("time_phrased")]
+        if phrased:
+            s["answers_time_phrased"] = answer_summary(phrased)
+    ranked = [r for r in ans if "answer_rank" in r]
+    if ranked:
+        s["answer_retrieval"] = answer_retrieval(ranked)
+        phrased = [r for r in ranked if r.get("time_phrased")]
+        if phrased:
+            s["answer_retrieval_time_phrased"] = answer_retrieval(phrased)
     squad = [r for r in ok if "em" in r]
     if squad:
         has = [r for r in squad if r["kind"] == "answerable"]
@@ -210,6 +272,51 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     tokens["scorer_tokens"] = sum(int(r.get("scorer_tokens", 0)) for r in ok)
     s["cost"] = {"latency_s": latency, "tokens": tokens}
     return s
+
+
+def answer_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Containment, and the failure modes of answerable questions (see docs/evaluation.md)."""
+    answered = [r for r in rows if r["answerable"]]
+    wrong = [r for r in answered if not r.get("contains_gold")]
+    verified = [r for r in wrong if r["sentences"] and all(s.get("verdict") != "unsupported" for s in r["sentences"])]
+    stale = [r for r in verified if any(a is not None and a > STALE_DAYS for a in r.get("cited_age_days", []))]
+    declined = [r for r in rows if not r["answerable"]]
+    causes: dict[str, dict[str, int]] = {}
+    for r in declined:
+        cause = "gate" if r.get("gold_in_shown") else "retrieval"
+        by_reason = causes.setdefault(r.get("abstain_reason") or "unknown", {"retrieval": 0, "gate": 0})
+        by_reason[cause] += 1
+    out: dict[str, Any] = {
+        "n": len(rows),
+        "containment": rounded(m.mean(float(bool(r.get("contains_gold"))) for r in rows)),
+        "containment_strict": rounded(m.mean(float(bool(r.get("contains_gold_strict"))) for r in rows)),
+        "answered": len(answered),
+        "wrong_answered": len(wrong),
+        "wrong_but_verified": len(verified),
+        "wrong_but_verified_of_answered": rounded(len(verified) / len(answered)) if answered else None,
+        "wrong_but_verified_stale": len(stale),
+        "declined": len(declined),
+        "declined_by_cause": {
+            "retrieval": sum(c["retrieval"] for c in causes.values()),
+            "gate": sum(c["gate"] for c in causes.values()),
+        },
+        "declined_by_reason": causes,
+    }
+    if any("confidently_wrong" in r for r in rows):
+        cw = [r for r in answered if r.get("confidently_wrong")]
+        out["confidently_wrong"] = len(cw)
+        out["confidently_wrong_of_answered"] = rounded(len(cw) / len(answered)) if answered else None
+    return out
+
+
+def answer_retrieval(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """answer@k: the share of questions with a gold answer in the top k passages of the service's search;
+    answer@shown: in the passages the generator was shown."""
+    return {
+        "n": len(rows),
+        **{f"answer@{k}": rounded(m.mean(m.hits_at(r["answer_rank"], k) for r in rows)) for k in (1, 5, 10)},
+        "answer@shown": rounded(m.mean(float(bool(r.get("gold_in_shown"))) for r in rows)),
+    }
 
 
 def item_fields(item: Item) -> dict[str, Any]:

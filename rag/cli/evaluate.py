@@ -141,6 +141,14 @@ def judge_command(obj: CliContext, source: str, threshold: float | None, kind: s
     help="Pairs per judge set [default: 40 with llm, all with overlap].",
 )  # fmt: skip
 @click.option("--fresh", is_flag=True, help="Ignore cached per-question results and ask everything again.")
+@click.option(
+    "--as-of",
+    "as_of",
+    default="question",
+    show_default=True,
+    help="The date each question is asked at: 'question' (its own date where the set has one), 'none' (today), "
+    "or a date (YYYY-MM-DD) for every question.",
+)
 @click.pass_obj
 def eval_command(
     obj: CliContext,
@@ -155,6 +163,7 @@ def eval_command(
     out: Path,
     corpus_index: Path | None,
     legacy_index: Path | None,
+    as_of: str,
     cache_dir: Path | None,
     judge_limit: int | None,
     fresh: bool,
@@ -186,6 +195,7 @@ def eval_command(
         scorer_threshold=threshold,
         cache_dir=cache_dir or DEFAULT_CACHE_DIR,
         index=corpus_index,
+        as_of=_as_of_option(as_of),
         fresh=fresh,
         judge_limit=judge_limit,
         api_key=os.environ.get("RAG_EVAL_API_KEY", ""),
@@ -204,3 +214,15 @@ def eval_command(
     report.write_html(results, out / f"{name}.html")
     click.echo(report.summary_text(results))
     click.echo(f"\nresults: {out / f'{name}.json'}\nreport:  {out / f'{name}.html'}")
+
+
+def _as_of_option(value: str) -> str:
+    """`--as-of`: 'question', 'none' or an ISO date; anything else is refused with the value named."""
+    from datetime import date
+
+    if value in ("question", "none"):
+        return value
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not 'question', 'none' or a date (YYYY-MM-DD)") from None

@@ -134,6 +134,9 @@ def filter_sql(filters: Filters) -> tuple[str, list[Any]]:
     if filters.published_before:
         clauses.append("a.published_at != '' AND a.published_at < ?")
         params.append(filters.published_before)
+    if filters.as_of:  # articles of the as-of day count; undated articles are kept
+        clauses.append("(a.published_at = '' OR substr(a.published_at, 1, 10) <= ?)")
+        params.append(filters.as_of[:10])
     if filters.outlets:
         clauses.append(f"a.outlet IN ({','.join('?' * len(filters.outlets))})")
         params += list(filters.outlets)

@@ -312,7 +312,7 @@ class CountingAsker:
     def index_key(self, evalset: EvalSet) -> str:
         return evalset.corpus_key()
 
-    def ask(self, item: Item) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def ask(self, item: Item, as_of: str = "") -> tuple[dict[str, Any], list[dict[str, Any]]]:
         if self.stop_after is not None and len(self.asked) >= self.stop_after:
             raise KeyboardInterrupt
         self.asked.append(item.id)
@@ -326,7 +326,7 @@ class CountingAsker:
         }  # fmt: skip
         return answer, [{"chunk_id": "doc:0", "article_id": "doc", "text": body, "duplicates": []}]
 
-    def search(self, item: Item, k: int) -> list[dict[str, Any]]:
+    def search(self, item: Item, k: int, as_of: str = "") -> list[dict[str, Any]]:
         return [{"chunk_id": "doc:0", "article_id": "doc", "text": self.evalset.corpus["doc"].body, "duplicates": []}]
 
 

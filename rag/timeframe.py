@@ -1,0 +1,185 @@
+"""Time in a question: "this week", "in March 2024", "latest" turned into a window relative to the as-of date.
+
+Every question is asked at a moment, its as-of date (today unless given). An expression of time in the
+question becomes a `TimeFrame`: either a window of publication dates `[start, end)` ("this week", "in March",
+"on 31 March", "since January", "in 2024") that retrieval filters on, or a wish for the newest reports
+("latest", "recently", "currently") that retrieval meets with a recency prior. Either way the words leave the
+lexical query (`without_time`): "week" or "latest" would otherwise match any article that says so.
+
+Windows are generous by a little on purpose: news reports an event on the day or the days after, so "on 31
+March" covers reports published 31 March to 2 April, and "this week" the last seven days and the as-of day.
+
+Hand-written rules, not a date library: `dateparser` (tried) resolves "this week" and "last week" to single
+days, finds no window for "recently", "latest", "so far this year" or "since January", and its search for
+dates in a sentence reads the verb "may" and "march in" as dates. Month names here count only when written
+with a capital letter and next to a preposition or a day or year ("in March", "March 31", "March 2024").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from rag.dates import month_number
+
+WEEK = 7
+# Reports of a dated event appear on the day and the days after it.
+REPORTING_LAG = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class TimeFrame:
+    """An expression of time found in a question, resolved against an as-of date.
+
+    `start` (inclusive) and `end` (exclusive) bound publication dates when the expression names a period;
+    both are None for a wish for the newest reports (`recent`). `span` is where the phrase sits in the
+    question, so it can be taken out of the lexical query.
+    """
+
+    phrase: str
+    span: tuple[int, int]
+    start: date | None = None
+    end: date | None = None
+    recent: bool = False
+
+    @property
+    def is_window(self) -> bool:
+        return self.start is not None or self.end is not None
+
+    def describe(self) -> str:
+        """The window in words, for notes and abstentions ("1 March 2024 to 31 March 2024")."""
+        if not self.is_window:
+            return f"{self.phrase!r}: the newest reports"
+        first = self.start.isoformat() if self.start else "the beginning"
+        last = (self.end - timedelta(days=1)).isoformat() if self.end else "now"
+        return f"{self.phrase!r}: published {first} to {last}"
+
+
+_MONTHS = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?"
+    r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_YEAR = r"(?:19|20)\d{2}"
+
+# Ordered: longer and more specific expressions first; the first match in the question wins.
+_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("date", re.compile(rf"\b(?:on\s+)?(?P<d>{_DAY})\s+(?P<m>{_MONTHS})\.?(?:,?\s+(?P<y>{_YEAR}))?\b")),
+    ("date", re.compile(rf"\b(?:on\s+)?(?P<m>{_MONTHS})\.?\s+(?P<d>{_DAY})(?:,?\s+(?P<y>{_YEAR}))?\b")),
+    ("since_month", re.compile(rf"\bsince\s+(?P<m>{_MONTHS})(?:\s+(?P<y>{_YEAR}))?\b")),
+    ("month", re.compile(rf"\b(?:in|during|of|last|this)\s+(?P<m>{_MONTHS})(?:\s+(?P<y>{_YEAR}))?\b")),
+    ("month", re.compile(rf"\b(?P<m>{_MONTHS})\s+(?P<y>{_YEAR})\b")),
+    ("since_year", re.compile(rf"\bsince\s+(?P<y>{_YEAR})\b")),
+    ("year", re.compile(rf"\b(?:in|during)\s+(?P<y>{_YEAR})\b")),
+    ("today", re.compile(r"\b(?:today|tonight|this morning|this afternoon|this evening)\b", re.I)),
+    ("yesterday", re.compile(r"\b(?:yesterday|last night)\b", re.I)),
+    ("days_ago", re.compile(r"\b(?P<n>\d+|two|three|four|five|six|a few|several)\s+days\s+ago\b", re.I)),
+    ("this_week", re.compile(r"\b(?:this|the past|the last)\s+week(?:end)?\b", re.I)),
+    ("last_week", re.compile(r"\blast\s+week(?:end)?\b", re.I)),
+    ("this_month", re.compile(r"\b(?:this|the past)\s+month\b", re.I)),
+    ("last_month", re.compile(r"\blast\s+month\b", re.I)),
+    ("this_year", re.compile(r"\b(?:so far\s+)?this\s+year(?:'s)?\b", re.I)),
+    ("last_year", re.compile(r"\blast\s+year(?:'s)?\b", re.I)),
+    ("recent", re.compile(r"\b(?:recently|recent|latest|currently|current|newest|most recent|now|new)\b")),
+]
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "a few": 3, "several": 4}
+
+
+def find_time(question: str, as_of: date) -> TimeFrame | None:
+    """The first expression of time in `question`, resolved against `as_of`; None when there is none."""
+    refused: list[tuple[int, int]] = []  # expressions read but not usable (after the as-of date)
+    for kind, pattern in _RULES:
+        for m in pattern.finditer(question):
+            if any(a < m.end() and m.start() < b for a, b in refused):
+                continue  # part of a longer expression already read ("9 January 2026" is not "January 2026")
+            frame = _resolve(kind, m, as_of)
+            if frame is not None:
+                return frame
+            refused.append(m.span())
+    return None
+
+
+def without_time(question: str, frame: TimeFrame | None) -> str:
+    """`question` with the time expression taken out (what the lexical query should match)."""
+    if frame is None:
+        return question
+    a, b = frame.span
+    return re.sub(r"\s+([?.!,;:])", r"\1", " ".join(f"{question[:a]} {question[b:]}".split()))
+
+
+def _resolve(kind: str, m: re.Match[str], as_of: date) -> TimeFrame | None:
+    phrase, span = m.group(0), m.span()
+    tomorrow = as_of + timedelta(days=1)
+
+    def window(start: date | None, end: date | None) -> TimeFrame:
+        end = min(end, tomorrow) if end is not None else tomorrow
+        return TimeFrame(phrase, span, start, end)
+
+    if kind == "recent":
+        return TimeFrame(phrase, span, recent=True)
+    if kind == "today":
+        return window(as_of, tomorrow)
+    if kind == "yesterday":
+        return window(as_of - timedelta(days=1), tomorrow)
+    if kind == "days_ago":
+        n = _NUMBER_WORDS.get(m["n"].lower()) or int(m["n"])
+        return window(as_of - timedelta(days=n + 1), tomorrow)
+    if kind == "this_week":
+        return window(as_of - timedelta(days=WEEK), tomorrow)
+    if kind == "last_week":
+        return window(as_of - timedelta(days=2 * WEEK), as_of - timedelta(days=WEEK - 1))
+    if kind == "this_month":
+        return window(as_of.replace(day=1), tomorrow)
+    if kind == "last_month":
+        first = as_of.replace(day=1)
+        previous = (first - timedelta(days=1)).replace(day=1)
+        return window(previous, first + REPORTING_LAG)
+    if kind == "this_year":
+        return window(date(as_of.year, 1, 1), tomorrow)
+    if kind == "last_year":
+        return window(date(as_of.year - 1, 1, 1), date(as_of.year, 1, 1) + REPORTING_LAG)
+    month = month_number(m.groupdict().get("m") or "")
+    year = int(m["y"]) if m.groupdict().get("y") else None
+    if kind in ("year", "since_year"):
+        assert year is not None
+        if year > as_of.year:
+            return None
+        end = date(year + 1, 1, 1) + REPORTING_LAG if kind == "year" else tomorrow
+        return window(date(year, 1, 1), end)
+    if not month or not _capitalised(m, "m"):
+        return None
+    if year is None:  # the latest such month (or day) on or before the as-of date
+        day = _day(m) if kind == "date" else 1
+        year = as_of.year if (month, day) <= (as_of.month, as_of.day if kind == "date" else 1) else as_of.year - 1
+    first = _valid_date(year, month, _day(m) if kind == "date" else 1, m.groupdict().get("y") is None)
+    if first is None:
+        return None
+    if first > as_of:
+        return None
+    if kind == "date":
+        return window(first, first + timedelta(days=1) + REPORTING_LAG)
+    if kind == "since_month":
+        return window(first, tomorrow)
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return window(first, following + REPORTING_LAG)
+
+
+def _valid_date(year: int, month: int, day: int, year_implied: bool) -> date | None:
+    """The date, or for an implied year the latest year in which it exists (29 February); None if none."""
+    for back in range(8 if year_implied else 1):
+        try:
+            return date(year - back, month, day)
+        except ValueError:  # 29 February in a common year, or 31 April
+            continue
+    return None
+
+
+def _day(m: re.Match[str]) -> int:
+    d = m.groupdict().get("d")
+    return int(re.sub(r"\D", "", d)) if d else 1
+
+
+def _capitalised(m: re.Match[str], group: str) -> bool:
+    """A month name only counts when written as one: "May", not the verb "may"."""
+    return m[group][:1].isupper()
