@@ -161,8 +161,8 @@ class Retriever:
         fetched: dict[int, StoredChunk] = {}
         if recent_to is not None and scores:
             fetched = self.store.chunks(list(scores))
-            for row, chunk in fetched.items():
-                scores[row] *= self._recency_weight(chunk.published_at, recent_to)
+            for row, candidate in fetched.items():
+                scores[row] *= self._recency_weight(candidate.published_at, recent_to)
         ordered = sorted(scores, key=lambda row: (-scores[row], row))
 
         def passage(row: int, chunk: StoredChunk) -> Passage:

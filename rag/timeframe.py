@@ -152,17 +152,17 @@ def _resolve(kind: str, m: re.Match[str], as_of: date) -> TimeFrame | None:
     if year is None:  # the latest such month (or day) on or before the as-of date
         day = _day(m) if kind == "date" else 1
         year = as_of.year if (month, day) <= (as_of.month, as_of.day if kind == "date" else 1) else as_of.year - 1
-    first = _valid_date(year, month, _day(m) if kind == "date" else 1, m.groupdict().get("y") is None)
-    if first is None:
+    day_one = _valid_date(year, month, _day(m) if kind == "date" else 1, m.groupdict().get("y") is None)
+    if day_one is None:
         return None
-    if first > as_of:
+    if day_one > as_of:
         return None
     if kind == "date":
-        return window(first, first + timedelta(days=1) + REPORTING_LAG)
+        return window(day_one, day_one + timedelta(days=1) + REPORTING_LAG)
     if kind == "since_month":
-        return window(first, tomorrow)
+        return window(day_one, tomorrow)
     following = date(year + (month == 12), month % 12 + 1, 1)
-    return window(first, following + REPORTING_LAG)
+    return window(day_one, following + REPORTING_LAG)
 
 
 def _valid_date(year: int, month: int, day: int, year_implied: bool) -> date | None:
