@@ -28,7 +28,8 @@ from pydantic import Field
 
 from api.schemas import AnswerOut, PassageOut, SearchOut
 from rag import __version__
-from rag.errors import RagError
+from rag.errors import InputError, RagError
+from rag.timeframe import parse_as_of
 from rag.types import Filters
 
 if TYPE_CHECKING:
@@ -47,6 +48,14 @@ and a list of outlets."""
 AfterArg = Annotated[str, Field(max_length=40, description="only articles published on or after this ISO date")]
 BeforeArg = Annotated[str, Field(max_length=40, description="only articles published before this ISO date")]
 OutletsArg = Annotated[list[str], Field(max_length=100, description="only articles from these outlets (exact names)")]
+AsOfArg = Annotated[
+    str,
+    Field(
+        max_length=40,
+        description="the day the question is asked at (YYYY-MM-DD); nothing published after it is used, and "
+        "'this week' or 'latest' count from it; default: the server's setting, else today",
+    ),
+]
 
 
 # -- the server ----------------------------------------------------------------------------------
@@ -71,6 +80,7 @@ def build_mcp(get_service: Callable[[], Service]) -> MCPServer:
         after: AfterArg = "",
         before: BeforeArg = "",
         outlets: OutletsArg = [],  # noqa: B006 (pydantic copies defaults)
+        as_of: AsOfArg = "",
     ) -> Annotated[CallToolResult, SearchOut]:
         """Find the passages of the indexed news articles most relevant to a query (hybrid keyword and
         semantic search). Each passage comes with its article's title, byline, outlet, date and URL, and
@@ -79,7 +89,7 @@ def build_mcp(get_service: Callable[[], Service]) -> MCPServer:
         if not query.strip():
             raise ToolError("the query is empty")
         service = get_service()
-        filters = _filters(after, before, outlets)
+        filters = _filters(after, before, outlets, as_of)
         passages = await _call(lambda: service.search(query, k, filters))
         result = SearchOut(query=query, passages=PassageOut.numbered(passages))
         return CallToolResult(
@@ -96,6 +106,7 @@ def build_mcp(get_service: Callable[[], Service]) -> MCPServer:
         after: AfterArg = "",
         before: BeforeArg = "",
         outlets: OutletsArg = [],  # noqa: B006
+        as_of: AsOfArg = "",
     ) -> Annotated[CallToolResult, AnswerOut]:
         """Answer a question from the indexed news articles. Every sentence of the answer cites numbered
         sources ([1], [2]...) and was verified against them; each source has a verbatim quote, its
@@ -103,7 +114,7 @@ def build_mcp(get_service: Callable[[], Service]) -> MCPServer:
         articles do not support an answer, answerable is false and the answer says so: report that
         rather than answering from memory. Answers are drafted by a local model, one at a time: a call
         may wait, and is refused with a 'try again' message when too many are queued."""
-        answer = await _answer(get_service(), question, _filters(after, before, outlets))
+        answer = await _answer(get_service(), question, _filters(after, before, outlets, as_of))
         result = AnswerOut.from_answer(answer)
         return CallToolResult(
             content=[TextContent(type="text", text=_answer_text(answer))],
@@ -149,11 +160,16 @@ async def _answer(service: Service, question: str, filters: Filters) -> Answer:
             future.cancel()
 
 
-def _filters(after: str, before: str, outlets: list[str]) -> Filters:
+def _filters(after: str, before: str, outlets: list[str], as_of: str = "") -> Filters:
+    try:
+        day = parse_as_of(as_of)
+    except InputError as exc:
+        raise ToolError(str(exc)) from None
     return Filters(
         published_after=after.strip(),
         published_before=before.strip(),
         outlets=tuple(o.strip() for o in outlets if o.strip()),
+        as_of=day,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -86,7 +87,7 @@ async def ask(body: AskIn, request: Request, service: ServiceDep) -> Any:
     generator reads, numbered), `sentence` for each sentence as soon as it is verified (citing those
     numbers), then `answer` (the final JSON, sources renumbered in the order the answer cites them), or
     `error`."""
-    run = AnswerRun(service, body.question, body.filters.to_filters())
+    run = AnswerRun(service, body.question, replace(body.filters.to_filters(), as_of=body.as_of))
     if not body.stream:
         return AnswerOut.from_answer(await run.result(request))
     return StreamingResponse(ask_events(run), media_type="text/event-stream", headers=sse.SSE_HEADERS)
@@ -110,7 +111,8 @@ async def ask_events(run: AnswerRun) -> AsyncIterator[str]:
 @keyed.post("/v1/search", tags=["native"], summary="The passages most relevant to a query", responses=responses(422))
 async def search(body: SearchIn, service: ServiceDep) -> SearchOut:
     k = body.k or service.settings.retrieve.top_k
-    passages = await run_in_threadpool(service.search, body.query, k, body.filters.to_filters())
+    filters = replace(body.filters.to_filters(), as_of=body.as_of)
+    passages = await run_in_threadpool(service.search, body.query, k, filters)
     return SearchOut(query=body.query, passages=PassageOut.numbered(passages))
 
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_validator, model_serializer
 
+from rag.errors import InputError
+from rag.timeframe import parse_as_of
 from rag.types import AbstainReason, Answer, Article, Filters, Passage, Sentence, Source
 from rag.verify import CheckedSentence
 
@@ -162,6 +164,7 @@ class AnswerOut(Out):
     timings: dict[str, float] = Field(default_factory=dict, description="seconds per stage, and total")
     usage: dict[str, Any] = Field(default_factory=dict, description="generator, tokens, judge calls, draft, notes")
     dropped: list[SentenceOut] = Field(default_factory=list, description="drafted sentences that failed verification")
+    as_of: str = Field("", description="the day the question was asked at; nothing published after it was used")
 
     @classmethod
     def from_answer(cls, a: Answer) -> AnswerOut:
@@ -171,6 +174,14 @@ class AnswerOut(Out):
 
 
 # -- native requests -------------------------------------------------------------------------------
+def _as_of_date(value: str) -> str:
+    """A request's `as_of`, checked: a bad date is a 422 naming it (pydantic reports ValueError)."""
+    try:
+        return parse_as_of(value)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
+
+
 class FiltersIn(BaseModel):
     """Restrict retrieval; every field is optional. Dates are ISO strings (a prefix like "2024-01" works)."""
 
@@ -198,6 +209,14 @@ class AskIn(BaseModel):
     question: str = Field(..., min_length=1, description="the question; limit: setting answer.max_question_chars")
     stream: bool = Field(False, description="send server-sent events: passages, each verified sentence, the answer")
     filters: FiltersIn = Field(default_factory=FiltersIn)
+    as_of: str = Field(
+        "",
+        max_length=40,
+        description="the day the question is asked at (YYYY-MM-DD; default: setting answer.as_of, else today); "
+        "nothing published after it is retrieved or cited, and 'this week' counts from it",
+    )
+
+    _as_of = field_validator("as_of")(classmethod(lambda cls, v: _as_of_date(v)))
 
 
 class SearchIn(BaseModel):
@@ -206,6 +225,9 @@ class SearchIn(BaseModel):
     query: str = Field(..., min_length=1, description="what to look for")
     k: int | None = Field(None, ge=1, le=100, description="passages to return (default: setting retrieve.top_k)")
     filters: FiltersIn = Field(default_factory=FiltersIn)
+    as_of: str = Field("", max_length=40, description="as in /v1/ask: nothing published after this day")
+
+    _as_of = field_validator("as_of")(classmethod(lambda cls, v: _as_of_date(v)))
 
 
 # -- documents -------------------------------------------------------------------------------------

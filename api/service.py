@@ -16,7 +16,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any, TypeVar
 
 from rag import __version__, factory
@@ -27,6 +28,7 @@ from rag.indexer import IngestReport
 from rag.pipeline import EventHook, Pipeline
 from rag.readers.base import IngestProblem
 from rag.store.base import Store
+from rag.timeframe import parse_as_of
 from rag.types import Answer, Article, Filters, Passage
 
 T = TypeVar("T")
@@ -171,10 +173,16 @@ class Service:
         self.store.close()
 
     # -- reading ----------------------------------------------------------------------------
+    def dated(self, filters: Filters) -> Filters:
+        """`filters` with the as-of date set: the request's, else the setting `answer.as_of`, else today."""
+        if filters.as_of:
+            return filters
+        return replace(filters, as_of=parse_as_of(self.settings.answer.as_of) or date.today().isoformat())
+
     def search(self, query: str, k: int, filters: Filters = Filters()) -> list[Passage]:
         query = self.pipeline.check_question(query)
         with self.lock.read():
-            return self.retriever.search(query, k, filters)
+            return self.retriever.search(query, k, self.dated(filters))
 
     def ask(self, question: str, filters: Filters = Filters(), *, on_event: EventHook | None = None) -> Future[Answer]:
         """Queue an answer; the future holds it. Raises Busy when the queue is full.
@@ -183,7 +191,7 @@ class Service:
         answer stops there and the future holds that exception.
         """
         question = self.pipeline.check_question(question)  # bad input is refused before queueing
-        return self.queue.submit(self.pipeline.ask, question, filters, on_event)
+        return self.queue.submit(self.pipeline.ask, question, self.dated(filters), on_event)
 
     def documents(self, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
         with self.lock.read():

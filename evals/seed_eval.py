@@ -192,12 +192,12 @@ class Replay:
     def warm_up(self) -> None:
         pass
 
-    def generate(self, question: str, passages: Any) -> Draft:
+    def generate(self, question: str, passages: Any, as_of: str = "") -> Draft:
         if self.current not in self.drafts:
             raise SystemExit(f"the replayed file has no draft for question {self.current}")
         return Draft(self.drafts[self.current], {})
 
-    def revise(self, question: str, passages: Any, revision: Revision) -> Draft:
+    def revise(self, question: str, passages: Any, revision: Revision, as_of: str = "") -> Draft:
         """The second draft the earlier run recorded; none recorded reads as a decline (and is said)."""
         text = self.revisions.get(self.current, "")
         if not text:

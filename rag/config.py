@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -78,6 +79,23 @@ class RetrieveSettings(BaseModel):
         "when other articles run out",
     )
     mode: str = Field("hybrid", pattern="^(hybrid|dense|bm25)$", description="`hybrid`, `dense` or `bm25`")
+    time_aware: bool = Field(
+        True,
+        description='read time in the question ("this week", "in March 2024", "latest") as a window of '
+        "publication dates or a recency prior, counted from the as-of date (docs/answering.md)",
+    )
+    recency: str = Field(
+        "recent",
+        pattern="^(off|recent|always)$",
+        description="when newer articles rank higher: `recent` (the question says latest, recently, currently, "
+        "now, new), `always` or `off`",
+    )
+    half_life_days: float = Field(
+        30.0, gt=0, description="the recency prior halves a passage's score for every this many days of age"
+    )
+    recency_floor: float = Field(
+        0.25, ge=0, le=1, description="the recency prior never weighs a passage below this share of its score"
+    )
 
 
 class IngestSettings(BaseModel):
@@ -86,6 +104,11 @@ class IngestSettings(BaseModel):
 
 
 class AnswerSettings(BaseModel):
+    as_of: str = Field(
+        "",
+        description="the day questions are asked at when a request does not say (the chat API, MCP, `rag ask`): "
+        "an ISO date; empty = today. Nothing published after it is retrieved or cited",
+    )
     generator: str = Field(
         "local",
         pattern="^(local|extractive|openai)$",
@@ -135,6 +158,13 @@ class AnswerSettings(BaseModel):
         description="the generator sees only the retrieved passages that pass the relevance gate (min_similarity "
         "or min_coverage), not all of them: a shorter prompt",
     )
+
+    @field_validator("as_of")
+    @classmethod
+    def _as_of_is_a_date(cls, value: str) -> str:
+        if value.strip() and value.strip().lower() != "today":
+            date.fromisoformat(value.strip())  # ValueError: pydantic names the field
+        return value.strip()
 
 
 class VerifySettings(BaseModel):

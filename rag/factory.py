@@ -73,6 +73,10 @@ def retriever(settings: Settings, store: Store, embedder: Embedder, mode: str | 
         duplicate_threshold=r.duplicate_threshold,
         max_per_article=r.max_per_article,
         mode=mode or r.mode,
+        time_aware=r.time_aware,
+        recency=r.recency,
+        half_life_days=r.half_life_days,
+        recency_floor=r.recency_floor,
     )
     return Retriever(store, embedder, params)
 

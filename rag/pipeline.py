@@ -23,22 +23,26 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any, Protocol
 
 from rag.citations import assemble, dropped_sentences
 from rag.errors import InputError, NotFoundError
 from rag.generators.base import NOT_STATED, Draft, Generator, Reviser, Revision
 from rag.judges.checks import entity_issues
-from rag.retrieve import Retriever, join_neighbours
+from rag.retrieve import Retriever, as_of_date, join_neighbours
 from rag.text import answer_words, content_words, coverage, share_held
-from rag.types import AbstainReason, Answer, Filters, Passage, ReasonKind, Sentence
+from rag.timeframe import TimeFrame, without_time
+from rag.types import AbstainReason, Answer, Filters, Passage, ReasonKind, Sentence, Source
 from rag.verify import FRAGMENT_WORDS, CheckedSentence, Verifier
 
 NO_RELEVANT_PASSAGES = AbstainReason.NO_RELEVANT_PASSAGES
 INSUFFICIENT_SUPPORT = AbstainReason.INSUFFICIENT_SUPPORT
+NO_ARTICLES_IN_PERIOD = AbstainReason.NO_ARTICLES_IN_PERIOD
 ABSTAIN_TEXT = {
     NO_RELEVANT_PASSAGES: "The indexed articles do not cover this question.",
     INSUFFICIENT_SUPPORT: "The articles don't say: no answer could be verified against the retrieved passages.",
+    NO_ARTICLES_IN_PERIOD: "No indexed article was published in the period the question asks about.",
 }
 
 # Called as the answer takes shape: ("passages", list[Passage]) after retrieval, then ("sentence",
@@ -54,7 +58,9 @@ AGREEMENT = 0.5
 
 
 class Fallback(Protocol):
-    def __call__(self, question: str, passages: Sequence[Passage], hint: str) -> Draft: ...
+    """Drafts again when nothing answering survived (the extractive generator), guided by the failed draft."""
+
+    def __call__(self, question: str, passages: Sequence[Passage], *, hint: str) -> Draft: ...
 
 
 @dataclass(frozen=True)
@@ -120,32 +126,48 @@ class Pipeline:
         return question
 
     def ask(self, question: str, filters: Filters = Filters(), on_event: EventHook | None = None) -> Answer:
+        """Answer `question` at `filters.as_of` (today when not given): nothing published after that day is
+        read, and a time expression in the question narrows or orders what is (`rag.retrieve`)."""
         question = self.check_question(question)
         emit = on_event or (lambda kind, payload: None)
         started = time.perf_counter()
         timings: dict[str, float] = {}
+        as_of = filters.as_of or date.today().isoformat()
+        filters = replace(filters, as_of=as_of)
         usage: dict[str, object] = {"generator": self.generator.name}
+        notes: list[str] = []
+        if as_of_date(filters) and as_of > date.today().isoformat():
+            notes.append(f"the as-of date {as_of} is after today")
 
         def done(answer_or_reason: Answer | AbstainReason, dropped: list[Sentence] | None = None) -> Answer:
             timings["total"] = time.perf_counter() - started
             rounded = {k: round(v, 4) for k, v in timings.items()}
+            if notes:
+                usage["notes"] = [*notes, *usage.get("notes", [])]  # type: ignore[misc]
             if isinstance(answer_or_reason, AbstainReason):
                 reason = answer_or_reason
                 text = ABSTAIN_TEXT[reason]
-                return Answer(question, text, False, reason, [], [], rounded, usage, list(dropped or []))
-            return replace(answer_or_reason, timings=rounded, usage=usage)
+                return Answer(question, text, False, reason, [], [], rounded, usage, list(dropped or []), as_of)
+            return replace(answer_or_reason, timings=rounded, usage=usage, as_of=as_of)
 
         t = time.perf_counter()
         with self.reading():
-            passages = self.retriever.search(question, self.params.passages, filters)
+            retrieval = self.retriever.retrieve(question, self.params.passages, filters)
+            passages = retrieval.passages
             if not passages and self.retriever.store.counts()["chunks"] == 0:
                 raise NotFoundError("the index holds no articles yet: add some with `rag ingest PATH...`")
             bodies = {p.article_id: self.body_of(p.article_id) for p in passages}
             if self.params.join_neighbours:
                 passages = join_neighbours(passages, bodies.__getitem__)
         timings["retrieve"] = time.perf_counter() - t
+        frame = retrieval.timeframe
+        if frame is not None:
+            notes.append(f"time in the question: {frame.describe()}")
+        if not passages and frame is not None and frame.is_window:
+            return done(NO_ARTICLES_IN_PERIOD)
+        asked = without_time(question, frame)  # what the passages must be about; the time is in the filters
         retrieved = passages
-        relevant = [p for p in passages if self._relevant(question, p)]
+        relevant = [p for p in passages if self._relevant(asked, p)]
         if self.params.relevant_only and relevant:
             passages = relevant  # what the generator is shown, and what citations number
         usage["passages"] = len(passages)
@@ -155,7 +177,7 @@ class Pipeline:
             usage["notes"] = [f"best passage similarity {best:.2f} < {self.params.min_similarity}"]
             return done(NO_RELEVANT_PASSAGES)
         if self.params.premise_check:
-            issues = entity_issues(question, _evidence(retrieved))
+            issues = entity_issues(asked, _evidence(retrieved))
             if issues:
                 usage["notes"] = [
                     f"question: {i.message.replace('not in passage', 'in no retrieved passage')}" for i in issues
@@ -163,7 +185,7 @@ class Pipeline:
                 return done(INSUFFICIENT_SUPPORT)
 
         t = time.perf_counter()
-        draft = self.generator.generate(question, passages)
+        draft = self.generator.generate(question, passages, as_of=as_of)
         timings["generate"] = time.perf_counter() - t
         usage["draft"] = draft.text
         for key in ("prompt_tokens", "completion_tokens"):
@@ -171,7 +193,7 @@ class Pipeline:
                 usage[key] = int(draft.stats[key])
 
         t = time.perf_counter()
-        verification = self.verifier.verify(question, passages, draft, lambda c: emit("sentence", c))
+        verification = self.verifier.verify(question, passages, draft, lambda c: emit("sentence", c), as_of)
         sentences, sources, lost = assemble(verification.sentences, passages, bodies.__getitem__)
         timings["verify"] = time.perf_counter() - t
         usage["judge_calls"] = verification.judge_calls
@@ -181,31 +203,37 @@ class Pipeline:
             return done(INSUFFICIENT_SUPPORT, dropped=dropped)
         failure = _failure(question, sentences, dropped)
         calls = verification.judge_calls
-        for stage, what, redraft in self._retries(question, passages, draft, verification.dropped) if failure else ():
+        retries = self._retries(question, passages, draft, verification.dropped, as_of) if failure else []
+        for stage, what, redraft in retries:
             t = time.perf_counter()
             second = redraft()
             usage[f"{stage}_draft"] = second.text
             if stage == "revise" and share_held(answer_words(question, draft.text), second.text) < AGREEMENT:
                 timings[stage] = time.perf_counter() - t
                 continue  # it answers with something else than the first draft did: neither is trusted
-            checked = self.verifier.verify(question, passages, second, lambda c: emit("sentence", c))
+            checked = self.verifier.verify(question, passages, second, lambda c: emit("sentence", c), as_of)
             kept, kept_sources, kept_lost = assemble(checked.sentences, passages, bodies.__getitem__)
             timings[stage] = time.perf_counter() - t
             calls += checked.judge_calls
             usage["judge_calls"] = calls
             if not checked.declined and not _failure(question, kept, dropped_sentences(checked.dropped) + kept_lost):
                 usage["notes"] = [f"{failure}: answered with {what} instead"]
-                text = " ".join(s.text for s in kept)
+                text = dated(" ".join(s.text for s in kept), frame, as_of, kept_sources)
                 answer = Answer(question, text, True, None, kept, kept_sources, dropped=sentences + dropped)
                 return done(answer)
         if failure:
             usage["notes"] = [failure]
             return done(INSUFFICIENT_SUPPORT, dropped=sentences + dropped)
-        text = " ".join(s.text for s in sentences)
+        text = dated(" ".join(s.text for s in sentences), frame, as_of, sources)
         return done(Answer(question, text, True, None, sentences, sources, dropped=dropped))
 
     def _retries(
-        self, question: str, passages: Sequence[Passage], draft: Draft, failed: Sequence[CheckedSentence]
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        draft: Draft,
+        failed: Sequence[CheckedSentence],
+        as_of: str,
     ) -> list[tuple[str, str, Callable[[], Draft]]]:
         """Second tries when no answering sentence survived, cheapest first: quote the passage sentence that
         answers (milliseconds), then ask the generator again, told why its draft failed (another generation).
@@ -214,7 +242,11 @@ class Pipeline:
         if self.fallback is not None:
             fallback = self.fallback
             retries.append(
-                ("fallback", "the passage sentence that best answers", lambda: fallback(question, passages, draft.text))
+                (
+                    "fallback",
+                    "the passage sentence that best answers",
+                    lambda: fallback(question, passages, hint=draft.text),
+                )
             )
         if self.params.revise and isinstance(self.generator, Reviser):
             reviser, revision = self.generator, Revision(draft.text, revision_feedback(failed))
@@ -222,7 +254,7 @@ class Pipeline:
                 (
                     "revise",
                     "a second draft, told why the first failed",
-                    lambda: reviser.revise(question, passages, revision),
+                    lambda: reviser.revise(question, passages, revision, as_of),
                 )
             )
         return retries
@@ -232,6 +264,27 @@ class Pipeline:
         if passage.dense_score is not None and passage.dense_score >= p.min_similarity:
             return True
         return coverage(question, f"{passage.title}\n{passage.text}") >= p.min_coverage
+
+
+def dated(text: str, frame: TimeFrame | None, as_of: str, sources: Sequence[Source]) -> str:
+    """An answer to a question about time says when: "As of 8 January 2026 (reports of 6 January 2026): ...".
+    The dates come from the as-of date and the cited articles' metadata, so they need no verifying."""
+    if frame is None:
+        return text
+    days = sorted({s.published_at[:10] for s in sources if s.published_at})
+    reported = ""
+    if days:
+        span = _day(days[0]) if len(days) == 1 else f"{_day(days[0])} to {_day(days[-1])}"
+        reported = f" (reports of {span})"
+    return f"As of {_day(as_of)}{reported}: {text}"
+
+
+def _day(iso: str) -> str:
+    try:
+        d = date.fromisoformat(iso[:10])
+    except ValueError:
+        return iso
+    return f"{d.day} {d.strftime('%B %Y')}"
 
 
 def _failure(question: str, sentences: Sequence[Sentence], dropped: Sequence[Sentence]) -> str | None:

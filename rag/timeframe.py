@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from rag.dates import month_number
+from rag.errors import InputError
 
 WEEK = 7
 # Reports of a dated event appear on the day and the days after it.
@@ -42,6 +43,7 @@ class TimeFrame:
     start: date | None = None
     end: date | None = None
     recent: bool = False
+    relative: bool = True  # counted from the as-of date ("this week"), not a calendar period ("in March 2024")
 
     @property
     def is_window(self) -> bool:
@@ -112,9 +114,11 @@ def _resolve(kind: str, m: re.Match[str], as_of: date) -> TimeFrame | None:
     phrase, span = m.group(0), m.span()
     tomorrow = as_of + timedelta(days=1)
 
+    absolute = kind in ("date", "month", "since_month", "year", "since_year")
+
     def window(start: date | None, end: date | None) -> TimeFrame:
         end = min(end, tomorrow) if end is not None else tomorrow
-        return TimeFrame(phrase, span, start, end)
+        return TimeFrame(phrase, span, start, end, relative=not absolute)
 
     if kind == "recent":
         return TimeFrame(phrase, span, recent=True)
@@ -183,3 +187,74 @@ def _day(m: re.Match[str]) -> int:
 def _capitalised(m: re.Match[str], group: str) -> bool:
     """A month name only counts when written as one: "May", not the verb "may"."""
     return m[group][:1].isupper()
+
+
+# ---------------------------------------------------------------- relative dates inside an article
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_RELATIVE = re.compile(
+    r"\b(?:(?P<plain>today|tonight|yesterday|tomorrow|last night)"
+    r"|(?P<which>last|this|on|next)\s+(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+    r"|(?P<n>\d+|two|three|four|five|six)\s+days\s+ago)\b",
+    re.IGNORECASE,
+)
+
+
+def resolve_relative(text: str, published: date) -> list[tuple[str, date]]:
+    """The relative dates in an article's `text` ("yesterday", "last Tuesday", "three days ago") resolved
+    against its publication date, each with the words as written; vague ones ("a few nights ago") are not
+    resolvable and are left out. A weekday after "on" or "last" is the latest such day before publication."""
+    found: list[tuple[str, date]] = []
+    for m in _RELATIVE.finditer(text):
+        phrase = m.group(0)
+        if m["plain"]:
+            offset = {"today": 0, "tonight": 0, "yesterday": -1, "last night": -1, "tomorrow": 1}[m["plain"].lower()]
+            day = published + timedelta(days=offset)
+        elif m["weekday"]:
+            target = _WEEKDAYS.index(m["weekday"].lower())
+            back = (published.weekday() - target) % 7
+            if m["which"].lower() == "next":
+                day = published + timedelta(days=(target - published.weekday()) % 7 or 7)
+            elif m["which"].lower() == "last":
+                day = published - timedelta(days=back or 7)
+            else:  # "on Tuesday", "this Tuesday": the latest such day, the publication day included
+                day = published - timedelta(days=back)
+        else:
+            day = published - timedelta(days=_NUMBER_WORDS.get(m["n"].lower()) or int(m["n"]))
+        if (phrase.lower(), day) not in {(p.lower(), d) for p, d in found}:
+            found.append((phrase, day))
+    return found
+
+
+def written(day: date) -> str:
+    """A date as news prose writes it: "Tuesday 31 March 2026"."""
+    return f"{_WEEKDAYS[day.weekday()].title()} {day.day} {day.strftime('%B %Y')}"
+
+
+def dating_note(text: str, published_at: str) -> str:
+    """A line saying what the relative dates of a passage mean, for whoever checks a claim against it
+    ("" when it has none, or no publication date)."""
+    try:
+        published = date.fromisoformat(published_at[:10])
+    except ValueError:
+        return ""
+    resolved = resolve_relative(text, published)
+    if not resolved:
+        return ""
+    meanings = "; ".join(f"'{phrase}' is {written(day)}" for phrase, day in resolved)
+    return f"(This passage was published on {written(published)}: {meanings}.)"
+
+
+def parse_as_of(value: str) -> str:
+    """An as-of date given by a user (`--as-of`, `"as_of"`) as an ISO date: "" stays "" (today, at ask
+    time), "today" is today; anything but a calendar date is refused, naming the value. A date after today
+    is accepted (the answer notes it)."""
+    value = value.strip()
+    if not value:
+        return ""
+    if value.lower() == "today":
+        return date.today().isoformat()
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InputError(f"as_of must be a date such as 2026-01-08, got {value!r}") from None

@@ -102,6 +102,7 @@ class ReasonKind(StrEnum):
     NOT_SUPPORTED = "not_supported"  # a cited passage does not support it (`causes` say why)
     RECITE_FAILED = "recite_failed"  # another passage tried for it does not support it either
     NO_QUOTE_LOCATED = "no_quote_located"  # its quote could not be found at offsets in the article
+    TIME_MISMATCH = "time_mismatch"  # "this week", "recently": the cited article is not from then (or undated)
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ class AbstainReason(StrEnum):
 
     NO_RELEVANT_PASSAGES = "no_relevant_passages"  # nothing retrieved is close enough to the question
     INSUFFICIENT_SUPPORT = "insufficient_support"  # a false premise, a decline, or nothing survived verification
+    NO_ARTICLES_IN_PERIOD = "no_articles_in_period"  # the question's time window ("this week") holds no article
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     usage: dict[str, Any] = field(default_factory=dict)  # tokens, judge calls, models
     dropped: list[Sentence] = field(default_factory=list)  # drafted sentences that failed verification
+    as_of: str = ""  # the day the question was asked at (ISO); nothing published after it was used
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

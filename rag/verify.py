@@ -6,7 +6,11 @@ Per sentence, in order:
    the sentence outright: no other passage can make it true);
 3. the support judge must find the sentence supported by a cited passage on its own, or by all its
    cited passages together. A sentence copied verbatim from a cited passage is supported without
-   asking the judge.
+   asking the judge. The judge reads a passage's relative dates resolved against its publication date
+   ("yesterday" in an article of 1 April is 31 March: `rag.timeframe.dating_note`);
+4. words of time in the sentence that count from the as-of date ("this week", "recently", "now") must
+   hold for the cited article's publication date: a three-week-old report does not back "this week", and
+   an undated one backs no such word.
 A sentence that fails is re-cited to the retrieved passage that best supports it, if one passes;
 otherwise it is dropped (strict, the default) or kept and marked unsupported (lenient).
 Sentences that only say the passages do not answer are set aside: they are not claims.
@@ -19,6 +23,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from rag.generators.base import Draft, is_not_stated
 from rag.judges.base import SupportJudge
@@ -33,6 +38,7 @@ from rag.text import (
     straight_quotes,
     supporting_span,
 )
+from rag.timeframe import dating_note, find_time
 from rag.types import Passage, Reason, ReasonKind
 
 SUPPORTED = "supported"
@@ -55,6 +61,8 @@ COMBINED_MIN_SCORE = 0.8
 # restated right answers through (they score 0.67-0.70; false premises there score below 0.5).
 PREMISE_WORDS = 1
 PREMISE_MIN_SCORE = 0.65
+# "recently", "now", "currently", "latest" in a sentence: its cited article is at most this old.
+RECENT_DAYS = 31
 # A sentence with fewer content words than this is an answer fragment ("Guido Crosetto."): the judge
 # reads it together with the question, or "300,000 [2]" could be checked against nothing.
 FRAGMENT_WORDS = 4
@@ -163,6 +171,7 @@ class Verifier:
         self.recite_candidates = recite_candidates
         self._calls = 0
         self._question = ""
+        self._as_of: date | None = None
 
     def verify(
         self,
@@ -170,13 +179,16 @@ class Verifier:
         passages: Sequence[Passage],
         draft: Draft | str,
         on_sentence: Callable[[CheckedSentence], None] | None = None,
+        as_of: str = "",
     ) -> Verification:
-        """Check every sentence of `draft`; `on_sentence` is called with each one kept, as soon as it is."""
+        """Check every sentence of `draft`; `on_sentence` is called with each one kept, as soon as it is.
+        `as_of` (an ISO date) is when the question is asked: words of time in a sentence are checked against it."""
         started = time.perf_counter()
         text = draft.text if isinstance(draft, Draft) else draft
         run = copy.copy(self)  # per-call state lives on a copy, so one Verifier serves many threads
         run._calls = 0
         run._question = question
+        run._as_of = _date(as_of)
         kept: list[CheckedSentence] = []
         dropped: list[CheckedSentence] = []
         parsed = parse_draft(text)
@@ -237,7 +249,7 @@ class Verifier:
         others = [i for i in others if coverage(claim, passages[i].text) > 0][: self.recite_candidates]
         best_score = 0.0
         for i in others:
-            ok, score, why = self._verdict(claim, passages[i].text)
+            ok, score, why = self._verdict(claim, passages[i].text, (passages[i].published_at,))
             best_score = max(best_score, score)
             if ok:
                 return self._checked(claim, passages, [i], SUPPORTED_ELSEWHERE, score, reasons)
@@ -249,12 +261,13 @@ class Verifier:
         self, claim: str, passages: Sequence[Passage], cited: list[int], reasons: list[Reason]
     ) -> tuple[list[int], float] | None:
         """The cited passages that support the claim and the score, or None (with why, in `reasons`)."""
-        single = [(i, *self._verdict(claim, passages[i].text)) for i in cited]
+        single = [(i, *self._verdict(claim, passages[i].text, (passages[i].published_at,))) for i in cited]
         good = [(i, score) for i, ok, score, _ in single if ok]
         if good:
             return [i for i, _ in good], max(score for _, score in good)
         if len(cited) > 1:  # a sentence may combine facts from several passages
-            ok, score, _ = self._verdict(claim, "\n\n".join(passages[i].text for i in cited))
+            dates = tuple(passages[i].published_at for i in cited)
+            ok, score, _ = self._verdict(claim, "\n\n".join(passages[i].text for i in cited), dates)
             if ok and score >= COMBINED_MIN_SCORE:
                 return cited, score
         reasons += [
@@ -263,9 +276,14 @@ class Verifier:
         ]
         return None
 
-    def _verdict(self, claim: str, evidence: str) -> tuple[bool, float, tuple[Reason, ...]]:
-        if _verbatim(claim, evidence):
+    def _verdict(self, claim: str, evidence: str, dates: tuple[str, ...]) -> tuple[bool, float, tuple[Reason, ...]]:
+        if _verbatim(claim, evidence):  # the article's own words: its "now" is its date, shown with the source
             return True, 1.0, (Reason(ReasonKind.VERBATIM, "verbatim"),)
+        stale = time_issue(claim, max(dates, default=""), self._as_of)
+        if stale is not None:
+            return False, 0.0, (stale,)
+        if len(dates) == 1 and (note := dating_note(evidence, dates[0])):
+            evidence = f"{evidence}\n{note}"
         ok, score, reasons = self._judge(claim, evidence)
         echoed = premise_words(self._question, claim, evidence)
         if ok and len(echoed) >= PREMISE_WORDS and score < PREMISE_MIN_SCORE:
@@ -279,6 +297,40 @@ class Verifier:
     ) -> CheckedSentence:
         spans = {i: supporting_span(claim, passages[i].text) for i in keep}
         return CheckedSentence(claim, tuple(keep), verdict, score, tuple(reasons), spans)
+
+
+# Words that mark time in a question but describe rather than date a thing in an answer ("a new law").
+_NOT_CLAIMS = frozenset({"new", "current", "newest"})
+
+
+def time_issue(claim: str, published_at: str, as_of: date | None) -> Reason | None:
+    """Why the article's date cannot back the claim's words of time counted from `as_of`, or None."""
+    if as_of is None:
+        return None
+    frame = find_time(claim, as_of)
+    if frame is None or not frame.relative or frame.phrase.lower() in _NOT_CLAIMS:
+        return None
+    published = _date(published_at)
+    if published is None:
+        return Reason(
+            ReasonKind.TIME_MISMATCH, f"{frame.phrase!r}: the passage has no publication date", (frame.phrase,)
+        )
+    if frame.recent:
+        if (as_of - published).days <= RECENT_DAYS:
+            return None
+        message = f"{frame.phrase!r}: the passage was published {published}, over {RECENT_DAYS} days before {as_of}"
+        return Reason(ReasonKind.TIME_MISMATCH, message, (frame.phrase, published.isoformat()))
+    if (frame.start is None or frame.start <= published) and (frame.end is None or published < frame.end):
+        return None
+    message = f"{frame.describe()}, but the passage was published {published.isoformat()}"
+    return Reason(ReasonKind.TIME_MISMATCH, message, (frame.phrase, published.isoformat()))
+
+
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def _joined(reasons: Sequence[Reason]) -> str:

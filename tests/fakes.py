@@ -35,8 +35,9 @@ class ScriptedGenerator:
     def warm_up(self) -> None:
         pass
 
-    def generate(self, question: str, passages: Sequence[Passage]) -> Draft:
+    def generate(self, question: str, passages: Sequence[Passage], as_of: str = "") -> Draft:
         self.calls.append((question, list(passages)))
+        self.as_of = as_of
         return Draft(self.text, dict(self.stats))
 
 

@@ -49,7 +49,7 @@ class Gated(ExtractiveGenerator):
         self.started = threading.Event()
         self.calls = 0
 
-    def generate(self, question: str, passages: Sequence[Passage]) -> Draft:
+    def generate(self, question: str, passages: Sequence[Passage], as_of: str = "") -> Draft:
         self.calls += 1
         self.started.set()
         assert self.gate.wait(10), "the test never opened the gate"

@@ -190,9 +190,9 @@ def test_list_tools_publishes_input_and_output_schemas(service: Service, mode: s
     tools = {t.name: t for t in run(go)}
     assert set(tools) == {"search", "ask"}
     search, ask = tools["search"], tools["ask"]
-    assert set(search.input_schema["properties"]) == {"query", "k", "after", "before", "outlets"}
+    assert set(search.input_schema["properties"]) == {"query", "k", "after", "before", "outlets", "as_of"}
     assert search.input_schema["required"] == ["query"]
-    assert set(ask.input_schema["properties"]) == {"question", "after", "before", "outlets"}
+    assert set(ask.input_schema["properties"]) == {"question", "after", "before", "outlets", "as_of"}
     assert ask.input_schema["required"] == ["question"]
     assert search.output_schema is not None and "passages" in search.output_schema["properties"]
     assert ask.output_schema is not None

@@ -292,7 +292,7 @@ class Revising(ScriptedGenerator):
         self.second = second
         self.revisions: list[Revision] = []
 
-    def revise(self, question: str, passages: Sequence[Passage], revision: Revision) -> Draft:
+    def revise(self, question: str, passages: Sequence[Passage], revision: Revision, as_of: str = "") -> Draft:
         self.revisions.append(revision)
         return Draft(self.second)
 

@@ -70,8 +70,18 @@ def read_arg(value: str, what: str) -> str:
     return text.strip()
 
 
-def filters(after: str, before: str, outlets: tuple[str, ...], articles: tuple[str, ...]) -> Filters:
-    """The retrieval filters the `--after/--before/--outlet/--article` options ask for."""
+def filters(after: str, before: str, outlets: tuple[str, ...], articles: tuple[str, ...], as_of: str = "") -> Filters:
+    """The retrieval filters the `--after/--before/--outlet/--article/--as-of` options ask for; a bad
+    `--as-of` is refused here, and one after today is said on stderr (it is allowed)."""
+    from datetime import date
+
+    from rag.timeframe import parse_as_of
     from rag.types import Filters
 
-    return Filters(published_after=after, published_before=before, outlets=outlets, article_ids=articles)
+    try:
+        day = parse_as_of(as_of)
+    except RagError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+    if day and day > date.today().isoformat():
+        click.echo(f"note: the as-of date {day} is after today", err=True)
+    return Filters(published_after=after, published_before=before, outlets=outlets, article_ids=articles, as_of=day)

@@ -22,6 +22,13 @@ if TYPE_CHECKING:
 @click.option("--outlet", "outlets", multiple=True, help="Only this outlet (repeatable).")
 @click.option("--article", "articles", multiple=True, help="Only this article id (repeatable).")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), help="Retriever [default: hybrid].")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="The day the question is asked at (YYYY-MM-DD): nothing published after it is used, and 'this week' "
+    "counts from it [default: answer.as_of, else today].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def search(
@@ -33,6 +40,7 @@ def search(
     outlets: tuple[str, ...],
     articles: tuple[str, ...],
     mode: str | None,
+    as_of: str | None,
     as_json: bool,
 ) -> None:
     """Show the passages most relevant to QUERY (- reads it from stdin)."""
@@ -43,7 +51,9 @@ def search(
         embedder = obj.embedder()
         store = obj.store(embedder)
         passages = factory.retriever(obj.settings, store, embedder, mode).search(
-            query, k or obj.settings.retrieve.top_k, filters(after, before, outlets, articles)
+            query,
+            k or obj.settings.retrieve.top_k,
+            filters(after, before, outlets, articles, obj.settings.answer.as_of if as_of is None else as_of),
         )
     if as_json:
         from api.schemas import PassageOut  # the one passage shape, as /v1/search and MCP give it
@@ -84,6 +94,13 @@ def _print_passage(n: int, p: Passage) -> None:
 @click.option("--before", default="", help="Only articles published before this ISO date.")
 @click.option("--outlet", "outlets", multiple=True, help="Only this outlet (repeatable).")
 @click.option("--article", "articles", multiple=True, help="Only this article id (repeatable).")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="The day the question is asked at (YYYY-MM-DD): nothing published after it is used, and 'this week' "
+    "counts from it [default: answer.as_of, else today].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole answer as JSON.")
 @click.option("-v", "--verbose", is_flag=True, help="Also show dropped sentences, notes and timings.")
 @click.pass_obj
@@ -96,6 +113,7 @@ def ask(
     before: str,
     outlets: tuple[str, ...],
     articles: tuple[str, ...],
+    as_of: str | None,
     as_json: bool,
     verbose: bool,
 ) -> None:
@@ -114,7 +132,8 @@ def ask(
         pipeline = factory.pipeline(obj.settings, store, embedder, generator_name=generator)
         pipeline.check_question(question)  # refuse bad input before loading models
         factory.warm_up(pipeline)
-        answer = pipeline.ask(question, filters(after, before, outlets, articles))
+        asked_at = obj.settings.answer.as_of if as_of is None else as_of
+        answer = pipeline.ask(question, filters(after, before, outlets, articles, asked_at))
     if as_json:
         click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return

@@ -43,14 +43,15 @@ class Draft:
 class Generator(Protocol):
     """Drafts an answer to `question` from `passages`, citing them as [1]..[len(passages)].
 
-    Heavy resources load in `warm_up()`, never in the constructor.
+    `as_of` (an ISO date, or "") is the day the question is asked; each passage carries its publication
+    date. Heavy resources load in `warm_up()`, never in the constructor.
     """
 
     name: str
 
     def warm_up(self) -> None: ...
 
-    def generate(self, question: str, passages: Sequence[Passage]) -> Draft: ...
+    def generate(self, question: str, passages: Sequence[Passage], as_of: str = "") -> Draft: ...
 
 
 def is_not_stated(text: str) -> bool:
@@ -71,4 +72,4 @@ class Revision:
 class Reviser(Protocol):
     """A generator that can draft again, shown its failed draft and why it failed (a chat continuation)."""
 
-    def revise(self, question: str, passages: Sequence[Passage], revision: Revision) -> Draft: ...
+    def revise(self, question: str, passages: Sequence[Passage], revision: Revision, as_of: str = "") -> Draft: ...

@@ -48,8 +48,9 @@ class ExtractiveGenerator:
     def warm_up(self) -> None:
         pass
 
-    def generate(self, question: str, passages: Sequence[Passage], hint: str = "") -> Draft:
-        """The best sentence; `hint` (a draft that failed verification) favours sentences holding its answer."""
+    def generate(self, question: str, passages: Sequence[Passage], as_of: str = "", hint: str = "") -> Draft:
+        """The best sentence; `hint` (a draft that failed verification) favours sentences holding its answer.
+        `as_of` changes nothing: the sentence is quoted as written, its date travels with its citation."""
         started = time.perf_counter()
         drafted = answer_words(question, hint)
         scored = []

@@ -23,11 +23,12 @@ class LocalGenerator:
     def warm_up(self) -> None:
         self.llm.warm_up()
 
-    def generate(self, question: str, passages: Sequence[Passage]) -> Draft:
-        text = self.llm.complete(build_messages(question, passages), max_tokens=self.max_tokens)
+    def generate(self, question: str, passages: Sequence[Passage], as_of: str = "") -> Draft:
+        text = self.llm.complete(build_messages(question, passages, as_of=as_of), max_tokens=self.max_tokens)
         return Draft(text, dict(self.llm.last_stats))
 
-    def revise(self, question: str, passages: Sequence[Passage], revision: Revision) -> Draft:
+    def revise(self, question: str, passages: Sequence[Passage], revision: Revision, as_of: str = "") -> Draft:
         """Drafts again in the same conversation, after the failed draft and the feedback on it."""
-        text = self.llm.complete(build_messages(question, passages, revision), max_tokens=self.max_tokens)
+        messages = build_messages(question, passages, revision, as_of)
+        text = self.llm.complete(messages, max_tokens=self.max_tokens)
         return Draft(text, dict(self.llm.last_stats))

@@ -104,13 +104,13 @@ class OpenAIGenerator:
         if client is not None:
             client.close()
 
-    def generate(self, question: str, passages: Sequence[Passage]) -> Draft:
+    def generate(self, question: str, passages: Sequence[Passage], as_of: str = "") -> Draft:
         """The server's reply to the shared prompt, stripped; `stats` has token counts from `usage` and seconds."""
-        return self._chat(build_messages(question, passages))
+        return self._chat(build_messages(question, passages, as_of=as_of))
 
-    def revise(self, question: str, passages: Sequence[Passage], revision: Revision) -> Draft:
+    def revise(self, question: str, passages: Sequence[Passage], revision: Revision, as_of: str = "") -> Draft:
         """Drafts again in the same conversation, after the failed draft and the feedback on it."""
-        return self._chat(build_messages(question, passages, revision))
+        return self._chat(build_messages(question, passages, revision, as_of))
 
     def _chat(self, messages: list[dict[str, str]]) -> Draft:
         payload = {

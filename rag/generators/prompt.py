@@ -7,7 +7,19 @@ from collections.abc import Sequence
 from rag.generators.base import NOT_STATED, Revision
 from rag.types import Passage
 
-PROMPT_VERSION = "answer-v2"  # bump when the prompt changes: evaluation caches are keyed on it
+
+def written_date(iso: str) -> str:
+    """An ISO date as prose ("8 January 2026"); the text itself when it is not one."""
+    from datetime import date
+
+    try:
+        day = date.fromisoformat(iso[:10])
+    except ValueError:
+        return iso
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
+PROMPT_VERSION = "answer-v3"  # bump when the prompt changes: evaluation caches are keyed on it
 
 SYSTEM_PROMPT = (
     "You answer questions about news articles using only the numbered passages you are given.\n"
@@ -32,13 +44,15 @@ def format_passage(n: int, passage: Passage) -> str:
 
 
 def build_messages(
-    question: str, passages: Sequence[Passage], revision: Revision | None = None
+    question: str, passages: Sequence[Passage], revision: Revision | None = None, as_of: str = ""
 ) -> list[dict[str, str]]:
     """The chat messages shared by every LLM generator: fixed system prompt first (cacheable), then
-    the passages, then the question last, where a small model attends to it best. A `revision` adds the
-    failed draft as the model's turn and the feedback as the next user turn."""
+    the passages (each with its publication date), the day the question is asked, then the question last,
+    where a small model attends to it best. A `revision` adds the failed draft as the model's turn and the
+    feedback as the next user turn."""
     numbered = "\n\n".join(format_passage(n, p) for n, p in enumerate(passages, 1))
-    user = f"Passages:\n\n{numbered}\n\nQuestion: {question.strip()}"
+    today = f"Today is {written_date(as_of)}.\n" if as_of else ""
+    user = f"Passages:\n\n{numbered}\n\n{today}Question: {question.strip()}"
     messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
     if revision is not None:
         messages += [{"role": "assistant", "content": revision.draft}, {"role": "user", "content": revision.feedback}]
