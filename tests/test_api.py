@@ -394,3 +394,12 @@ def test_chat_errors(client: TestClient) -> None:
     assert chat(client, []).status_code == 422
     models = client.get("/v1/models").json()
     assert models["data"][0]["id"] == "rag-news"
+
+
+def test_as_of_in_requests(client: TestClient) -> None:
+    bad = client.post("/v1/ask", json={"question": "Who confirmed the refusal?", "as_of": "soon"})
+    assert bad.status_code == 422 and "as_of must be a date" in bad.json()["error"]["message"]
+    early = client.post("/v1/search", json={"query": "Sigonella refusal", "as_of": "2026-03-01"})
+    assert early.status_code == 200 and early.json()["passages"] == []  # the seed article is of 1 April 2026
+    late = client.post("/v1/ask", json={"question": "Who confirmed the refusal?", "as_of": "2026-04-02"})
+    assert late.status_code == 200 and late.json()["as_of"] == "2026-04-02" and late.json()["answerable"]

@@ -246,3 +246,13 @@ def test_concurrent_writer_gets_a_clear_message(tmp_path: Path) -> None:
     assert "another process is writing to the index" in output
     assert first.returncode == 0
     assert committed_articles(index) == 6000
+
+
+def test_as_of_is_a_date_refused_clearly_and_noted_when_in_the_future(seeded: Path) -> None:
+    bad = ask(seeded, "Who confirmed the refusal?", "--as-of", "last tuesday")
+    assert bad.exit_code == 2 and "as_of must be a date" in bad.output and "Traceback" not in bad.output
+    before = json.loads(ask(seeded, "Who confirmed the refusal?", "--as-of", "2026-03-01", "--json").output)
+    assert before["answerable"] is False and before["as_of"] == "2026-03-01"  # the seed article is of 1 April
+    after = ask(seeded, "Who confirmed the refusal?", "--as-of", "2999-01-01", "--json")
+    assert after.exit_code == 0 and "after today" in after.output
+    assert "Crosetto" in json.loads(after.output[after.output.index("{") :])["answer"]

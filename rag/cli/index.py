@@ -196,6 +196,8 @@ def info(obj: CliContext, as_json: bool) -> None:
     p = stats["published"]
     if p["first"]:
         click.echo(f"published    {p['first']} … {p['last']}")
+    if p.get("undated"):
+        click.echo(f"undated      {p['undated']} articles (never taken for recent; no time window finds them)")
     if stats["top_outlets"]:
         click.echo("outlets      " + ", ".join(f"{k} ({v})" for k, v in stats["top_outlets"].items()))
     click.echo(f"updated      {stats['updated_at']}")

@@ -165,8 +165,8 @@ class Store(Protocol):
         """A JSON-able description for `rag info`, with at least these keys.
 
         path, config (`asdict(config)`), counts (as `counts()`), vector_index ({kind, vectors,
-        tombstones}), published ({first, last}: the date range, None when no article is dated),
-        top_outlets ({outlet: articles}, the ten largest), bytes_on_disk, files ({name: bytes}),
+        tombstones}), published ({first, last}: the date range, None when no article is dated; undated:
+        how many have no date), top_outlets ({outlet: articles}, the ten largest), bytes_on_disk, files ({name: bytes}),
         schema_version and updated_at.
         """
         ...

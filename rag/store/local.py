@@ -346,8 +346,9 @@ class LocalStore:
 
     def stats(self) -> dict[str, Any]:
         """What `rag info` shows: configuration, counts, sizes, date range and outlets."""
-        first, last = self._db.execute(
-            "SELECT MIN(published_at), MAX(published_at) FROM articles WHERE published_at != ''"
+        first, last, undated = self._db.execute(
+            "SELECT MIN(NULLIF(published_at, '')), MAX(NULLIF(published_at, '')), "
+            "COALESCE(SUM(published_at = ''), 0) FROM articles"
         ).fetchone()
         outlets = self._db.execute(
             "SELECT outlet, COUNT(*) n FROM articles WHERE outlet != '' GROUP BY outlet ORDER BY n DESC LIMIT 10"
@@ -359,7 +360,7 @@ class LocalStore:
             "config": asdict(self.config),
             "counts": self.counts(),
             "vector_index": {"kind": vectors.kind, "vectors": len(vectors), "tombstones": len(vectors.dead)},
-            "published": {"first": first, "last": last},
+            "published": {"first": first, "last": last, "undated": undated},
             "top_outlets": dict(outlets),
             "bytes_on_disk": sum(sizes.values()),
             "files": sizes,

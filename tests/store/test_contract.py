@@ -298,7 +298,7 @@ class StoreContract:
         stats = store.stats()
         assert stats["counts"] == store.counts() and stats["counts"]["chunks"] == sum(len(c) for _, c, _ in written)
         assert stats["config"] == asdict(store.config) and stats["path"] == str(store.path)
-        assert stats["published"] == {"first": "2026-03-15", "last": "2026-04-01"}
+        assert stats["published"] == {"first": "2026-03-15", "last": "2026-04-01", "undated": 1}  # fog
         assert stats["top_outlets"] == {"wsws.org": 2, "reuters.com": 2, "example.org": 1}  # fog: from its URL
         assert stats["vector_index"]["vectors"] == store.counts()["chunks"]
         for key in ("kind", "tombstones"):

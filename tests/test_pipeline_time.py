@@ -1,0 +1,121 @@
+"""The answer path at an as-of date: what it retrieves, what it tells the generator, how it checks words of
+time, when it abstains for want of articles in the period, and how its answer says when."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from rag.generators.extractive import ExtractiveGenerator
+from rag.judges.overlap import OverlapJudge
+from rag.pipeline import NO_ARTICLES_IN_PERIOD, AskParams, Pipeline
+from rag.retrieve import Retriever
+from rag.store.local import LocalStore
+from rag.types import Filters, Passage, ReasonKind
+from rag.verify import Verifier
+from tests.conftest import article, open_store
+from tests.fakes import ScriptedGenerator
+
+STORY = {  # one running story: the figure changes over time
+    "march24": ("2024-03-12", "The harbour authority of Rivertown counted 12 ships in port on Monday."),
+    "jan26": ("2026-01-02", "The harbour authority of Rivertown counted 31 ships in port on Monday."),
+    "week": ("2026-01-07", "The harbour authority of Rivertown counted 44 ships in port yesterday."),
+}
+
+
+@pytest.fixture
+def harbour(tmp_path: Path, embedder, ingest: Callable) -> LocalStore:
+    store = open_store(tmp_path / "index", embedder)
+    ingest(store, [article(text, id=i, title="Rivertown harbour", published_at=d) for i, (d, text) in STORY.items()])
+    return store
+
+
+def pipeline(store: LocalStore, embedder, generator=None) -> Pipeline:
+    return Pipeline(
+        Retriever(store, embedder),
+        generator or ExtractiveGenerator(),
+        Verifier(OverlapJudge()),
+        lambda article_id: store.get_article(article_id).body,
+        AskParams(),
+    )
+
+
+def test_the_latest_figure_comes_from_the_newest_article(harbour: LocalStore, embedder) -> None:
+    answer = pipeline(harbour, embedder).ask("How many ships did the harbour authority count latest?",
+                                             Filters(as_of="2026-01-08"))  # fmt: skip
+    assert answer.answerable and "44" in answer.answer
+    assert answer.sources[0].article_id == "week"
+    assert answer.answer.startswith("As of 8 January 2026 (reports of 7 January 2026): ")
+    assert answer.as_of == "2026-01-08"
+
+
+def test_a_named_year_finds_the_old_figure_and_the_as_of_date_hides_what_came_after(
+    harbour: LocalStore, embedder
+) -> None:
+    old = pipeline(harbour, embedder).ask("How many ships did the harbour count in March 2024?",
+                                          Filters(as_of="2026-01-08"))  # fmt: skip
+    assert "12" in old.answer and {s.article_id for s in old.sources} == {"march24"}
+    then = pipeline(harbour, embedder).ask("How many ships did the harbour authority count?",
+                                           Filters(as_of="2024-06-01"))  # fmt: skip
+    assert then.answerable and {s.article_id for s in then.sources} == {"march24"}
+    assert not then.answer.startswith("As of"), "a question without time is not dated"
+
+
+def test_a_window_without_articles_abstains_and_says_why(harbour: LocalStore, embedder) -> None:
+    answer = pipeline(harbour, embedder).ask("How many ships were counted this week?", Filters(as_of="2025-06-01"))
+    assert not answer.answerable and answer.abstain_reason == NO_ARTICLES_IN_PERIOD == "no_articles_in_period"
+    assert any("this week" in note for note in answer.usage["notes"])
+
+
+def test_the_generator_is_told_the_date_and_a_future_as_of_date_is_noted(harbour: LocalStore, embedder) -> None:
+    scripted = ScriptedGenerator("NOT STATED")
+    pipeline(harbour, embedder, scripted).ask("How many ships?", Filters(as_of="2031-05-05"))
+    assert scripted.as_of == "2031-05-05"
+    answer = pipeline(harbour, embedder).ask("How many ships did the harbour count?", Filters(as_of="2031-05-05"))
+    assert any("after today" in note for note in answer.usage["notes"])
+
+
+def test_without_an_as_of_date_the_question_is_asked_today(harbour: LocalStore, embedder) -> None:
+    from datetime import date
+
+    answer = pipeline(harbour, embedder).ask("How many ships did the harbour authority count?")
+    assert answer.as_of == date.today().isoformat()
+
+
+def passage(text: str, published_at: str) -> Passage:
+    return Passage("a:0", "a", text, 0, len(text), 1.0, title="Rivertown harbour", published_at=published_at)
+
+
+@pytest.mark.parametrize(
+    ("published", "kept"),
+    [("2026-01-07", True), ("2025-12-15", False), ("", False)],
+)
+def test_words_of_time_in_a_sentence_must_hold_for_its_article(published: str, kept: bool) -> None:
+    text = "The harbour authority of Rivertown counted 44 ships in port."
+    v = Verifier(OverlapJudge()).verify(
+        "How many ships this week?", [passage(text, published)], "This week the harbour counted 44 ships [1].",
+        as_of="2026-01-08",
+    )  # fmt: skip
+    assert bool(v.sentences) is kept
+    if not kept:
+        kinds = {r.kind for top in v.dropped[0].reasons for r in top.walk()}
+        assert ReasonKind.TIME_MISMATCH in kinds
+
+
+def test_a_quoted_sentence_keeps_the_articles_own_now() -> None:
+    text = "Now the harbour authority of Rivertown counts 44 ships in port."
+    v = Verifier(OverlapJudge()).verify(
+        "How many ships?", [passage(text, "2025-01-01")], f'"{text}" [1]', as_of="2026-01-08"
+    )
+    assert v.sentences, "the article's words, quoted, are dated by their source"
+
+
+def test_relative_dates_in_a_passage_are_read_from_its_publication_date() -> None:
+    text = "The harbour authority of Rivertown counted 44 ships in port yesterday."
+    claim = "On 6 January 2026 the harbour authority of Rivertown counted 44 ships [1]."
+    dated = Verifier(OverlapJudge()).verify("When?", [passage(text, "2026-01-07")], claim, as_of="2026-01-08")
+    assert dated.sentences, "yesterday, in an article of 7 January 2026, is 6 January 2026"
+    undated = Verifier(OverlapJudge()).verify("When?", [passage(text, "")], claim, as_of="2026-01-08")
+    assert not undated.sentences
