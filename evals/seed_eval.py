@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from evals.suite.datasets.seed_set import DEFAULT_PATH, SEED_ARTICLE, SeedQuestion, load_seed_questions
+from evals.suite.replay import ReplayGenerator
 from rag import factory
 from rag.config import Settings
-from rag.generators.base import Draft, Revision
 from rag.types import Answer
 
 _PUNCT = re.compile(r"[^\w\s]")
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             build_seed_index(settings, embedder)
         store = factory.store(settings, embedder)
         pipeline = factory.pipeline(settings, store, embedder, generator_name=args.generator)
-        replay = Replay(args.replay) if args.replay else None
+        replay = ReplayGenerator.from_results(args.replay) if args.replay else None
         if replay is not None:
             pipeline.generator = replay
         factory.warm_up(pipeline)
@@ -177,32 +177,6 @@ def main(argv: list[str] | None = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"summary": summary, "rows": rows}, indent=2, ensure_ascii=False))
     return 0
-
-
-class Replay:
-    """A generator that returns the draft an earlier run recorded for the current question."""
-
-    def __init__(self, path: Path) -> None:
-        rows = json.loads(path.read_text(encoding="utf-8"))["rows"]
-        self.drafts = {r["id"]: r.get("draft", "") for r in rows}
-        self.revisions = {r["id"]: r.get("revise_draft", "") for r in rows}
-        self.name = f"replay:{path.name}"
-        self.current = ""
-
-    def warm_up(self) -> None:
-        pass
-
-    def generate(self, question: str, passages: Any, as_of: str = "") -> Draft:
-        if self.current not in self.drafts:
-            raise SystemExit(f"the replayed file has no draft for question {self.current}")
-        return Draft(self.drafts[self.current], {})
-
-    def revise(self, question: str, passages: Any, revision: Revision, as_of: str = "") -> Draft:
-        """The second draft the earlier run recorded; none recorded reads as a decline (and is said)."""
-        text = self.revisions.get(self.current, "")
-        if not text:
-            print(f"{self.current}: no second draft recorded; replayed as a decline", file=sys.stderr)
-        return Draft(text, {})
 
 
 def build_seed_index(settings: Settings, embedder: Any) -> None:

@@ -70,6 +70,10 @@ class LocalAsker:
         self.store = factory.store(settings, self.embedder)
         if self.pipeline is None:
             self.pipeline = factory.pipeline(settings, self.store, self.embedder, generator_name=self.config.generator)
+            if self.config.replay is not None:
+                from evals.suite.replay import ReplayGenerator
+
+                self.pipeline.generator = ReplayGenerator.from_results(self.config.replay)
             factory.warm_up(self.pipeline)
         else:  # the same generator and judge (and their loaded model) serve every set
             self.pipeline.retriever = factory.retriever(settings, self.store, self.embedder)
@@ -117,6 +121,8 @@ class LocalAsker:
             if kind == "passages":
                 seen.extend(payload)
 
+        if self.config.replay is not None:
+            self.pipeline.generator.current = item.id
         answer = self.pipeline.ask(item.question, Filters(article_ids=item.article_ids, as_of=as_of), on_event)
         return answer.to_dict(), [passage_dict(p) for p in seen]
 

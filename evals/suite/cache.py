@@ -71,6 +71,7 @@ def fingerprint(settings: Any, config: RunConfig, scorer_id: str, corpus: str) -
     parts = {
         "prompts": [ANSWER_PROMPT, JUDGE_PROMPT],
         "as_of": config.as_of,
+        "replay": str(config.replay.resolve()) if config.replay else "",
         "suite": SUITE_VERSION,
         "settings": dump,
         "generator": config.generator or settings.answer.generator,

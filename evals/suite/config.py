@@ -41,6 +41,7 @@ class RunConfig:
     # The moment each question is asked at: "question" (its own date, where the set gives one; RealTimeQA
     # does), "none" (no as-of date: the pipeline's default, today), or an ISO date for every question.
     as_of: str = "question"
+    replay: Path | None = None  # answer with the drafts recorded in this results file instead of generating
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_of_for(self, item_date: str) -> str:

@@ -142,6 +142,12 @@ def judge_command(obj: CliContext, source: str, threshold: float | None, kind: s
 )  # fmt: skip
 @click.option("--fresh", is_flag=True, help="Ignore cached per-question results and ask everything again.")
 @click.option(
+    "--replay",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None,
+    help="Answer with the drafts recorded in this results JSON instead of generating (retrieval must match).",
+)
+@click.option(
     "--as-of",
     "as_of",
     default="question",
@@ -163,6 +169,7 @@ def eval_command(
     out: Path,
     corpus_index: Path | None,
     legacy_index: Path | None,
+    replay: Path | None,
     as_of: str,
     cache_dir: Path | None,
     judge_limit: int | None,
@@ -196,6 +203,7 @@ def eval_command(
         cache_dir=cache_dir or DEFAULT_CACHE_DIR,
         index=corpus_index,
         as_of=_as_of_option(as_of),
+        replay=replay,
         fresh=fresh,
         judge_limit=judge_limit,
         api_key=os.environ.get("RAG_EVAL_API_KEY", ""),

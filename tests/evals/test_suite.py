@@ -424,6 +424,22 @@ def test_rag_eval_seed_end_to_end(tmp_path: Path) -> None:
     assert json.loads(latest.read_text())["sets"]["seed"]["summary"]["from_cache"] == 5
 
 
+def test_replayed_drafts_give_the_recorded_answers(tmp_path: Path) -> None:
+    args = ["eval", "seed", "--generator", "extractive", "--limit", "6", "--scorer", "overlap",
+            "--cache-dir", str(tmp_path / "cache")]  # fmt: skip
+    first = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "a")], env=FAKE)
+    assert first.exit_code == 0, first.output
+    (recorded,) = (tmp_path / "a").glob("eval-seed-*.json")
+    rows = json.loads(recorded.read_text())["sets"]["seed"]["rows"]
+    assert sum(bool(r["drafts"].get("draft")) for r in rows) >= 3  # (the rest abstained before drafting)
+    again = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "b"), "--replay", str(recorded)], env=FAKE)
+    assert again.exit_code == 0, again.output
+    (replayed,) = (tmp_path / "b").glob("eval-seed-*.json")
+    replay_rows = json.loads(replayed.read_text())["sets"]["seed"]["rows"]
+    assert [r["answer"] for r in replay_rows] == [r["answer"] for r in rows]
+    assert all(r["drafts"] == o["drafts"] for r, o in zip(replay_rows, rows, strict=True))
+
+
 def test_rag_eval_skips_a_set_whose_data_is_missing(tmp_path: Path) -> None:
     args = ["eval", "squad", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]
     result = CliRunner().invoke(main, args, env=FAKE)
