@@ -153,6 +153,11 @@ class AnswerSettings(BaseModel):
         description="retrieved passages of one article that overlap or touch reach the generator as one passage "
         "(the overlap once: a shorter prompt; the bundled model answered fewer seed questions with it)",
     )
+    answer_kind: bool = Field(
+        False,
+        description="an answer must give the kind of thing asked (a person for who, a place for where, a number "
+        "for how many, a year or date for when); one that does not is no answer",
+    )
     relevant_only: bool = Field(
         False,
         description="the generator sees only the retrieved passages that pass the relevance gate (min_similarity "
@@ -184,6 +189,16 @@ class VerifySettings(BaseModel):
     )
     recite_candidates: int = Field(
         2, ge=0, description="other retrieved passages tried, best first, for a sentence whose own citations fail"
+    )
+    recite_min_score: float = Field(
+        0.0, ge=0, le=1, description="the judge score a sentence re-cited to another passage needs (0: the threshold)"
+    )
+    modality: bool = Field(
+        False, description="a sentence stating as done what its passage states as planned or possible fails"
+    )
+    alignment: bool = Field(
+        False,
+        description="the answer's names and figures must stand in a passage sentence about what the question asks",
     )
 
 

@@ -132,7 +132,14 @@ def pipeline(settings: Settings, store: Store, embedder: Embedder, *, generator_
     return Pipeline(
         retriever(settings, store, embedder),
         generator(settings, llm, name),
-        Verifier(judge(settings, llm), strict=v.mode == "strict", recite_candidates=v.recite_candidates),
+        Verifier(
+            judge(settings, llm),
+            strict=v.mode == "strict",
+            recite_candidates=v.recite_candidates,
+            recite_min_score=v.recite_min_score,
+            modality=v.modality,
+            alignment=v.alignment,
+        ),
         lambda article_id: store.get_article(article_id).body,
         AskParams(
             passages=a.passages,
@@ -143,6 +150,7 @@ def pipeline(settings: Settings, store: Store, embedder: Embedder, *, generator_
             revise=a.revise,
             join_neighbours=a.join_neighbours,
             relevant_only=a.relevant_only,
+            answer_kind=a.answer_kind,
         ),
         fallback=ExtractiveGenerator().generate if a.fallback == "extractive" and name != "extractive" else None,
     )

@@ -30,6 +30,7 @@ from rag.citations import assemble, dropped_sentences
 from rag.errors import InputError, NotFoundError
 from rag.generators.base import NOT_STATED, Draft, Generator, Reviser, Revision
 from rag.judges.checks import entity_issues
+from rag.question import Kind, expected_kind, gives_kind
 from rag.retrieve import Retriever, as_of_date, join_neighbours
 from rag.text import answer_words, content_words, coverage, share_held
 from rag.timeframe import TimeFrame, without_time
@@ -75,6 +76,7 @@ class AskParams:
     revise: bool = False  # when no answering sentence survives, ask a generator that can revise once more
     join_neighbours: bool = False  # overlapping or touching passages of one article become one (shorter prompt)
     relevant_only: bool = False  # the generator sees only the passages that pass the relevance gate
+    answer_kind: bool = False  # an answer must give the kind of thing asked (a place for "where", ...)
 
     def __post_init__(self) -> None:
         if self.passages < 1:
@@ -201,7 +203,8 @@ class Pipeline:
         if verification.declined:
             usage["notes"] = ["the generator found no answer in the passages"]
             return done(INSUFFICIENT_SUPPORT, dropped=dropped)
-        failure = _failure(question, sentences, dropped)
+        kind = expected_kind(asked) if self.params.answer_kind else None
+        failure = _failure(question, sentences, dropped, kind)
         calls = verification.judge_calls
         retries = self._retries(question, passages, draft, verification.dropped, as_of) if failure else []
         for stage, what, redraft in retries:
@@ -216,7 +219,9 @@ class Pipeline:
             timings[stage] = time.perf_counter() - t
             calls += checked.judge_calls
             usage["judge_calls"] = calls
-            if not checked.declined and not _failure(question, kept, dropped_sentences(checked.dropped) + kept_lost):
+            if not checked.declined and not _failure(
+                question, kept, dropped_sentences(checked.dropped) + kept_lost, kind
+            ):
                 usage["notes"] = [f"{failure}: answered with {what} instead"]
                 text = dated(" ".join(s.text for s in kept), frame, as_of, kept_sources)
                 answer = Answer(question, text, True, None, kept, kept_sources, dropped=sentences + dropped)
@@ -287,11 +292,16 @@ def _day(iso: str) -> str:
     return f"{d.day} {d.strftime('%B %Y')}"
 
 
-def _failure(question: str, sentences: Sequence[Sentence], dropped: Sequence[Sentence]) -> str | None:
-    """Why these verified sentences cannot be the answer, or None when they can."""
+def _failure(
+    question: str, sentences: Sequence[Sentence], dropped: Sequence[Sentence], kind: Kind | None = None
+) -> str | None:
+    """Why these verified sentences cannot be the answer, or None when they can. With `kind` (what the
+    question asks for), an answer none of whose sentences gives such a thing is no answer."""
     supported = [s for s in sentences if s.verdict != "unsupported"]
     if not supported:
         return "no drafted sentence is supported by the passages"
+    if kind is not None and not any(gives_kind(s.text, kind, question) for s in supported):
+        return f"no supported sentence gives the {kind} the question asks for"
     if dropped and (
         not any(_addresses(question, s.text) for s in supported)
         or max(coverage(question, s.text) for s in dropped) > max(coverage(question, s.text) for s in supported)

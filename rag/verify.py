@@ -27,16 +27,20 @@ from datetime import date
 
 from rag.generators.base import Draft, is_not_stated
 from rag.judges.base import SupportJudge
+from rag.judges.checks import modality_issue
+from rag.question import asked_words, proper_names
 from rag.text import (
     TRAILING_PUNCT,
     content_words,
     coverage,
     evidence_window,
     in_words,
+    normalise,
     occurs_in,
     split_sentences,
     straight_quotes,
     supporting_span,
+    words,
 )
 from rag.timeframe import dating_note, find_time
 from rag.types import Passage, Reason, ReasonKind
@@ -163,12 +167,30 @@ def premise_words(question: str, claim: str, evidence: str) -> list[str]:
 class Verifier:
     """Checks drafts against passages with a support judge; see the module docstring for the rules."""
 
-    def __init__(self, judge: SupportJudge, *, strict: bool = True, recite_candidates: int = 2) -> None:
+    def __init__(
+        self,
+        judge: SupportJudge,
+        *,
+        strict: bool = True,
+        recite_candidates: int = 2,
+        recite_min_score: float = 0.0,
+        modality: bool = False,
+        alignment: bool = False,
+    ) -> None:
+        """`recite_min_score`: the judge score a sentence re-cited to another passage needs (each passage tried
+        is one more chance for the judge to say yes); `modality`: a sentence stating as done what its passage
+        states as planned or possible fails; `alignment`: the answer's names and figures must appear in a
+        passage sentence about what the question asks, not only elsewhere in the passage."""
         if recite_candidates < 0:
             raise ValueError(f"recite_candidates must be at least 0, got {recite_candidates}")
+        if not 0 <= recite_min_score <= 1:
+            raise ValueError(f"recite_min_score must be between 0 and 1, got {recite_min_score}")
         self.judge = judge
         self.strict = strict
         self.recite_candidates = recite_candidates
+        self.recite_min_score = recite_min_score
+        self.modality = modality
+        self.alignment = alignment
         self._calls = 0
         self._question = ""
         self._as_of: date | None = None
@@ -251,6 +273,9 @@ class Verifier:
         for i in others:
             ok, score, why = self._verdict(claim, passages[i].text, (passages[i].published_at,))
             best_score = max(best_score, score)
+            if ok and score < self.recite_min_score:
+                ok = False
+                why = (Reason(ReasonKind.BELOW_THRESHOLD, f"re-cited needs {self.recite_min_score}, got {score:.2f}"),)
             if ok:
                 return self._checked(claim, passages, [i], SUPPORTED_ELSEWHERE, score, reasons)
             message = f"re-citing to [{i + 1}] failed: {_joined(why)}"
@@ -282,6 +307,10 @@ class Verifier:
         stale = time_issue(claim, max(dates, default=""), self._as_of)
         if stale is not None:
             return False, 0.0, (stale,)
+        if self.modality and (planned := modality_issue(claim, evidence)) is not None:
+            return False, 0.0, (planned,)
+        if self.alignment and (elsewhere := alignment_issue(self._question, claim, evidence)) is not None:
+            return False, 0.0, (elsewhere,)
         if len(dates) == 1 and (note := dating_note(evidence, dates[0])):
             evidence = f"{evidence}\n{note}"
         ok, score, reasons = self._judge(claim, evidence)
@@ -297,6 +326,38 @@ class Verifier:
     ) -> CheckedSentence:
         spans = {i: supporting_span(claim, passages[i].text) for i in keep}
         return CheckedSentence(claim, tuple(keep), verdict, score, tuple(reasons), spans)
+
+
+# An answer's names and figures must sit in a passage sentence holding this share of the question's focus
+# words, or at least half the share of the passage sentence that holds most of them.
+ALIGNMENT_MIN = 0.5
+
+
+def alignment_issue(question: str, claim: str, evidence: str) -> Reason | None:
+    """Why the claim's answer (its names and figures new to the question) is not where the passage talks of
+    what the question asks ("captured in New York" from "captured in Caracas ... landed in New York"), or
+    None. Sentences are compared by the share of the question's focus words each holds."""
+    if not question:
+        return None
+    focus = asked_words(question)
+    answer = [w.lower() for w in proper_names(claim, question)]
+    answer += [w for w in words(normalise(claim)) if any(c.isdigit() for c in w) and w not in words(question)]
+    if len(focus) < 2 or not answer:
+        return None
+    pool = set(focus)
+    shares = []
+    for a, b in split_sentences(evidence):
+        said = set(words(normalise(evidence[a:b])))
+        held = sum(in_words(w, said) for w in pool) / len(pool)
+        shares.append((held, bool(set(answer) & said)))
+    holding = [held for held, has_answer in shares if has_answer]
+    if not holding:
+        return None  # the answer words are not in the passage as such: the judge and checks decide
+    best_any = max(held for held, _ in shares)
+    if max(holding) >= min(ALIGNMENT_MIN, best_any / 2):
+        return None
+    message = f"{', '.join(dict.fromkeys(answer))} appear in the passage only where it is not about what was asked"
+    return Reason(ReasonKind.NOT_ALIGNED, message, tuple(dict.fromkeys(answer)))
 
 
 # Words that mark time in a question but describe rather than date a thing in an answer ("a new law").

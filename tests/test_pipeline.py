@@ -466,3 +466,15 @@ def test_relevant_only_shows_the_generator_just_the_passages_that_pass_the_gate(
     some.text = f"Guido Crosetto confirmed the refusal [{n}]."
     answer = pipeline.ask(q)
     assert answer.answerable and answer.sources[0].chunk_id == passing[n - 1]
+
+
+def test_an_answer_that_does_not_give_the_kind_asked_is_no_answer(indexed: LocalStore, embedder) -> None:
+    q = "How many officials confirmed the refusal?"
+    n = cite(q, indexed, embedder, "Crosetto")
+    draft = ScriptedGenerator(f"Defense Minister Guido Crosetto confirmed the refusal [{n}].")
+    assert make(indexed, embedder, draft).ask(q).answerable  # supported, but it gives no number
+    answer = make(indexed, embedder, draft, answer_kind=True).ask(q)
+    assert (answer.answerable, answer.abstain_reason) == (False, INSUFFICIENT_SUPPORT)
+    assert any("number" in note for note in answer.usage["notes"])
+    who = make(indexed, embedder, ScriptedGenerator(f"Guido Crosetto confirmed it [{n}]."), answer_kind=True)
+    assert who.ask("Who confirmed the refusal?").answerable

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from rag.judges.base import Judgement
@@ -179,3 +181,64 @@ def test_quotes_and_spans() -> None:
     text = "First sentence here. Crosetto confirmed it on Tuesday. Third one."
     s, e = supporting_span("Crosetto confirmed it [1].", text)
     assert text[s:e] == "Crosetto confirmed it on Tuesday."
+
+
+# ---------------------------------------------------------------- modality, alignment, the re-citation bar
+
+
+def one_passage(text: str, published_at: str = "") -> list[Passage]:
+    return [Passage("a:0", "a", text, 0, len(text), 1.0, title="t", published_at=published_at)]
+
+
+def test_a_plan_is_not_a_deed_when_modality_is_checked() -> None:
+    text = "The governor of Ohio will sign the budget bill on Friday, his aides said."
+    draft = "The governor of Ohio signed the budget bill [1]."
+    plain = Verifier(OverlapJudge()).verify("Did the governor sign the bill?", one_passage(text), draft)
+    checked = Verifier(OverlapJudge(), modality=True).verify(
+        "Did the governor sign the bill?", one_passage(text), draft
+    )
+    assert plain.sentences and not checked.sentences
+    assert {r.kind for top in checked.dropped[0].reasons for r in top.walk()} >= {ReasonKind.MODALITY}
+    asserted = Verifier(OverlapJudge(), modality=True).verify(
+        "Will the governor sign?", one_passage(text), "The governor of Ohio will sign the budget bill [1]."
+    )
+    assert asserted.sentences
+
+
+def test_an_answer_taken_from_a_sentence_about_something_else_is_rejected() -> None:
+    text = (
+        "Nicolas Maduro was captured in Caracas on Saturday by special forces. "
+        "He landed in New York on Sunday to face charges in a federal court."
+    )
+    q = "Where was Maduro captured?"
+    wrong = Verifier(OverlapJudge(min_overlap=0.5), alignment=True).verify(
+        q, one_passage(text), "Maduro was captured and landed in New York [1]."
+    )
+    assert not wrong.sentences
+    assert {r.kind for top in wrong.dropped[0].reasons for r in top.walk()} >= {ReasonKind.NOT_ALIGNED}
+    right = Verifier(OverlapJudge(min_overlap=0.5), alignment=True).verify(
+        q, one_passage(text), "Maduro was captured in Caracas [1]."
+    )
+    assert right.sentences
+
+
+def test_a_re_cited_sentence_must_clear_its_own_bar() -> None:
+    passages = [PASSAGES[1], PASSAGES[0]]  # the sentence cites the wrong one first
+    draft = "Crosetto, the defense minister, confirmed the refusal [1]."  # not verbatim: the judge decides
+    lenient = Verifier(FixedJudgeBy(lambda e: 0.7 if "Crosetto" in e else 0.0)).verify("Who?", passages, draft)
+    strict = Verifier(FixedJudgeBy(lambda e: 0.7 if "Crosetto" in e else 0.0), recite_min_score=0.8).verify(
+        "Who?", passages, draft
+    )
+    assert lenient.sentences and lenient.sentences[0].verdict == SUPPORTED_ELSEWHERE
+    assert not strict.sentences
+
+
+class FixedJudgeBy:
+    """A judge whose score depends on the evidence only; supported at 0.5."""
+
+    def __init__(self, score: Callable[[str], float]) -> None:
+        self.score = score
+
+    def judge(self, claim: str, evidence: str, question: str = "") -> Judgement:
+        s = self.score(evidence)
+        return Judgement(s >= 0.5, s)

@@ -340,3 +340,61 @@ def missing_words(claim: str, evidence: str, most: int = 6) -> tuple[Reason, ...
         return ()
     more = f" and {len(missing) - most} more" if len(missing) > most else ""
     return (Reason(ReasonKind.MISSING_WORDS, f"not in passage: {', '.join(missing[:most])}{more}", tuple(missing)),)
+
+
+# ---------------------------------------------------------------- modality: a plan is not a deed
+
+# Words before a verb that make it a plan, a forecast or a possibility rather than something that happened.
+_MODAL = re.compile(
+    r"\b(?:will|would|could|may|might|shall|should|(?:is|are|was|were) (?:set|expected|scheduled|due|likely|poised|"
+    r"slated|planning|going) to|plans? to|planned to|intends? to|aims? to|hopes? to|seeks? to|threatens? to|"
+    r"vows? to|wants? to|proposed|proposes? to|considering|could soon)\s+(?:\w+\s+){0,2}?(?P<verb>\w{3,})",
+    re.IGNORECASE,
+)
+_CLAIM_MODAL = re.compile(
+    r"\b(?:will|would|could|may|might|shall|should|set to|expected|scheduled|due to|likely|poised|slated|plan\w*|"
+    r"intend\w*|aim\w*|hope\w*|seek\w*|threat\w*|vow\w*|want\w*|propos\w*|consider\w*|possib\w*|if)\b",
+    re.IGNORECASE,
+)
+
+
+_IRREGULAR_PAST = {
+    past: base
+    for base, pasts in {
+        "be": "was were been", "become": "became", "begin": "began begun", "beat": "beaten", "break": "broke broken",
+        "bring": "brought", "build": "built", "buy": "bought", "choose": "chose chosen", "come": "came",
+        "draw": "drew drawn", "drive": "drove driven", "fall": "fell fallen", "fight": "fought", "find": "found",
+        "fly": "flew flown", "get": "got gotten", "give": "gave given", "go": "went gone", "grow": "grew grown",
+        "hold": "held", "keep": "kept", "know": "knew known", "lay": "laid", "lead": "led", "leave": "left",
+        "lose": "lost", "make": "made", "meet": "met", "pay": "paid", "ride": "rode", "rise": "rose risen",
+        "run": "ran", "say": "said", "see": "saw seen", "seek": "sought", "sell": "sold", "send": "sent",
+        "shoot": "shot", "sing": "sang sung", "sink": "sank sunk", "sit": "sat", "speak": "spoke spoken",
+        "spend": "spent", "stand": "stood", "steal": "stole stolen", "strike": "struck", "swear": "swore sworn",
+        "take": "took taken", "teach": "taught", "tell": "told", "think": "thought", "throw": "threw thrown",
+        "win": "won", "withdraw": "withdrew withdrawn", "write": "wrote written",
+    }.items()
+    for past in pasts.split()
+}  # fmt: skip
+
+
+def modality_issue(claim: str, evidence: str) -> Reason | None:
+    """The evidence states as planned, expected or possible ("will sign", "is set to lay off") what the
+    claim states as done ("signed", "laid off"): the claim's verb follows a modal word in the evidence
+    sentence that covers the claim best, and the claim carries no modal word of its own."""
+    if _CLAIM_MODAL.search(claim):
+        return None
+    claim_words = words(normalise(claim))
+    claim_set = set(claim_words) | {_IRREGULAR_PAST[w] for w in claim_words if w in _IRREGULAR_PAST}
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", normalise(evidence)) if s.strip()]
+    best = _best_sentence(claim_words, [words(s) for s in sentences])
+    if best is None:
+        return None
+    sentence = next(s for s in sentences if words(s) == best)
+    for m in _MODAL.finditer(sentence):
+        verb = m["verb"].lower()
+        if verb not in STOPWORDS and in_words(verb, claim_set):
+            phrase = " ".join(m.group(0).split())
+            return Reason(
+                ReasonKind.MODALITY, f"passage says {phrase!r}: planned or possible, not done", (phrase, verb)
+            )
+    return None

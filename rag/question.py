@@ -1,0 +1,114 @@
+"""What a question asks for, and whether an answer sentence gives it.
+
+A quiz question often opens with context and asks at the end ("Cartoonist Scott Adams died this week. He
+was best known for creating which comic strip?"): `focus` is the part that asks. `expected_kind` reads
+the kind of thing asked for (a person for "who", a place for "where" or "which city", a number for "how
+many", a year for "what year", a date for "when"), and `gives_kind` says whether a sentence holds such a
+thing beyond the question's own words. An answer that does not give what was asked ("Where was he
+captured?" answered with a sentence that names no place) is not an answer, however well supported.
+
+Deterministic and conservative: a kind is read only from plain wh-phrases; anything else (what, which
+comic strip) asks for no particular kind and every sentence passes.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from rag.text import MONTHS, STOPWORDS, WEEKDAYS, content_words, in_words, normalise, split_sentences, words
+
+
+class Kind(StrEnum):
+    PERSON = "person"
+    PLACE = "place"
+    NAME = "name"  # an organisation, team, company, title: some proper name
+    NUMBER = "number"
+    YEAR = "year"
+    DATE = "date"
+
+
+_PLACE_NOUNS = "city country state town nation island region province county capital village continent port".split()
+_NAME_NOUNS = (
+    "company team organization organisation party firm brand network airline band newspaper outlet agency "
+    "university club app film movie show book album song award prize group bank"
+).split()
+_PERSON_NOUNS = "person president minister leader ceo actor actress singer player man woman senator judge".split()
+
+_KINDS: list[tuple[Kind, re.Pattern[str]]] = [
+    (Kind.YEAR, re.compile(r"\b(?:in )?(?:what|which) year\b", re.I)),
+    (Kind.DATE, re.compile(r"\b(?:when|(?:what|which) (?:date|day))\b", re.I)),
+    (
+        Kind.NUMBER,
+        re.compile(r"\bhow (?:many|much|old|long|far|tall|high)\b|\bwhat (?:number|percentage|share)\b", re.I),
+    ),
+    (Kind.PERSON, re.compile(r"\b(?:who|whom|whose)\b", re.I)),
+    (Kind.PERSON, re.compile(rf"\b(?:what|which) (?:\w+ )?(?:{'|'.join(_PERSON_NOUNS)})\b", re.I)),
+    (Kind.PLACE, re.compile(rf"\bwhere\b|\b(?:what|which) (?:\w+ )?(?:{'|'.join(_PLACE_NOUNS)})\b", re.I)),
+    (Kind.NAME, re.compile(rf"\b(?:what|which) (?:\w+ )?(?:{'|'.join(_NAME_NOUNS)})\b", re.I)),
+]
+_WH = re.compile(r"\b(?:who|whom|whose|what|which|where|when|why|how)\b", re.I)
+_DIGIT = re.compile(r"\d")
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d{2}s?\b")
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve dozen twenty thirty forty fifty sixty seventy "
+    "eighty ninety hundred hundreds thousand thousands million millions billion billions trillion half".split()
+)
+_DATE_WORDS = frozenset(MONTHS) | WEEKDAYS | {"yesterday", "today", "tonight", "tomorrow", "week", "weekend", "ago"}
+
+
+def focus(question: str) -> str:
+    """The part of `question` that asks: the last sentence holding a wh-word (all of it when none does)."""
+    parts = [question[a:b] for a, b in split_sentences(question)]
+    asking = [p for p in parts if _WH.search(p)]
+    return asking[-1] if asking else question
+
+
+def expected_kind(question: str) -> Kind | None:
+    """The kind of thing `question` asks for, or None when it asks for no particular kind."""
+    asked = focus(question)
+    if re.search(r"\bwhy\b|\bhow (?:did|does|do|is|was|were|will|can|could)\b", asked, re.I):
+        return None  # a reason or a manner: any kind of sentence may answer
+    for kind, pattern in _KINDS:
+        if pattern.search(asked):
+            return kind
+    return None
+
+
+def gives_kind(sentence: str, kind: Kind, question: str) -> bool:
+    """`sentence` holds a thing of `kind` that the question does not already hold."""
+    sentence = normalise(sentence)  # without citation markers: "[1]" is not a number
+    asked = set(words(normalise(question)))
+    said = words(sentence)
+    new = [w for w in said if not in_words(w, asked)]
+    if kind is Kind.NUMBER:
+        return any(_DIGIT.search(w) or w in _NUMBER_WORDS for w in new)
+    if kind is Kind.YEAR:
+        return any(_YEAR.fullmatch(w) for w in new)
+    if kind is Kind.DATE:
+        return any(_DIGIT.search(w) or w in _DATE_WORDS for w in new)
+    return bool(proper_names(sentence, question))
+
+
+def proper_names(sentence: str, question: str = "") -> list[str]:
+    """Capitalised words of `sentence` that are not the first word of a sentence, not ordinary words
+    (stopwords, months, weekdays) and not in `question`: the names an answer gives."""
+    sentence = normalise(sentence)
+    asked = set(words(normalise(question)))
+    names = []
+    for a, b in split_sentences(sentence) or [(0, len(sentence))]:
+        tokens = words(sentence[a:b], keep_case=True)
+        for i, token in enumerate(tokens):
+            low = token.lower()
+            if not token[:1].isupper() or low in STOPWORDS or low in MONTHS or low in WEEKDAYS:
+                continue
+            if i == 0 and not (len(tokens) > 1 and tokens[1][:1].isupper()):
+                continue  # "Officials said": a capital that only starts the sentence
+            if not in_words(low, asked):
+                names.append(token)
+    return names
+
+
+def asked_words(question: str) -> list[str]:
+    """The content words of the question's focus: what a passage sentence answering it talks about."""
+    return content_words(focus(question))

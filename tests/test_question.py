@@ -1,0 +1,58 @@
+"""What a question asks for, and whether a sentence gives it."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.question import Kind, expected_kind, focus, gives_kind, proper_names
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who confirmed the refusal?", Kind.PERSON),
+        ("Where was Maduro captured?", Kind.PLACE),
+        ("Which US city was the center of a crackdown this week?", Kind.PLACE),
+        ("How many people marched in Rome?", Kind.NUMBER),
+        ("In what year did Meloni become prime minister?", Kind.YEAR),
+        ("When did the vote take place?", Kind.DATE),
+        ("Which company announced layoffs?", Kind.NAME),
+        ("Scott Adams died this week. He was best known for creating which comic strip?", None),
+        ("Why did Italy refuse?", None),
+        ("How did the market react?", None),
+    ],
+)
+def test_expected_kind(question: str, kind: Kind | None) -> None:
+    assert expected_kind(question) == kind
+
+
+def test_the_focus_is_the_asking_sentence() -> None:
+    q = "Cartoonist Scott Adams died this week. He was best known for creating which comic strip?"
+    assert focus(q) == "He was best known for creating which comic strip?"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "question", "gives"),
+    [
+        ("Guido Crosetto confirmed the refusal [1].", Kind.PERSON, "Who confirmed the refusal?", True),
+        ("The refusal was confirmed a few nights ago [1].", Kind.PERSON, "Who confirmed the refusal?", False),
+        ("An estimated 300,000 people marched [2].", Kind.NUMBER, "How many people marched?", True),
+        ("Many people marched in Rome [2].", Kind.NUMBER, "How many people marched in Rome?", False),
+        ("Thousands of people marched [2].", Kind.NUMBER, "How many people marched?", True),
+        (
+            "Meloni became prime minister in 2022 [1].",
+            Kind.YEAR,
+            "In what year did Meloni become prime minister?",
+            True,
+        ),
+        ("Meloni leads the government [1].", Kind.YEAR, "In what year did Meloni become prime minister?", False),
+        ("He was captured in Caracas [1].", Kind.PLACE, "Where was Maduro captured?", True),
+        ("Maduro was captured by special forces [1].", Kind.PLACE, "Where was Maduro captured?", False),
+    ],
+)
+def test_gives_kind(sentence: str, kind: Kind, question: str, gives: bool) -> None:
+    assert gives_kind(sentence, kind, question) is gives
+
+
+def test_proper_names_skip_the_sentence_opening_and_the_question() -> None:
+    assert proper_names("Officials said Guido Crosetto spoke in Rome.", "Who spoke in Rome?") == ["Guido", "Crosetto"]
