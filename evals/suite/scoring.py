@@ -100,7 +100,9 @@ def score_item(
     # answers
     shown = text if answered else ""
     row["as_of"] = as_of
-    row["time_phrased"] = time_phrased(item, as_of)
+    # Ages and time phrases are read at the question's own date even when it was asked without one.
+    dated = as_of or str(item.meta.get("date", "")).replace("/", "-")[:10]
+    row["time_phrased"] = time_phrased(item, dated)
     row["contains_gold"] = answered and m.contains_answer(text, item.answers) if item.answers else None
     row["contains_gold_strict"] = answered and m.contains_gold(text, item.answers) if item.answers else None
     wrong = wrong_choices(item)
@@ -117,8 +119,8 @@ def score_item(
     ]
     if item.answers:
         row["gold_in_shown"] = any(p["holds_answer"] for p in row["shown"])
-    if answered and as_of:
-        row["cited_age_days"] = [_age_days(s.get("published_at", ""), as_of) for s in row["sources"]]
+    if answered and dated:
+        row["cited_age_days"] = [_age_days(s.get("published_at", ""), dated) for s in row["sources"]]
     if item.set == "squad":
         row["em"] = m.squad_em(shown, item.answers if item.kind == "answerable" else [])
         row["f1"] = m.squad_f1(shown, item.answers if item.kind == "answerable" else [])
