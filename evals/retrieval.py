@@ -44,6 +44,11 @@ VARIANTS: dict[str, tuple[bool, dict[str, object]]] = {  # name -> (use the as-o
     "time": (True, {"time_aware": True, "recency": "off"}),
     "recent": (True, {"time_aware": True, "recency": "recent"}),
     "always": (True, {"time_aware": True, "recency": "always"}),
+    "phrased": (True, {"time_aware": True, "recency": "phrased"}),
+    "soft": (True, {"time_aware": True, "recency": "recent", "window": "prior"}),
+    "soft-phrased": (True, {"time_aware": True, "recency": "phrased", "window": "prior"}),
+    "soft-always": (True, {"time_aware": True, "recency": "always", "window": "prior"}),
+    "prior-only": (True, {"time_aware": True, "recency": "phrased", "window": "off"}),
 }
 
 KS = (1, 5, 10)
@@ -141,6 +146,7 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=50)
     parser.add_argument("--half-life", type=float, default=RetrievalParams.half_life_days)
     parser.add_argument("--floor", type=float, default=RetrievalParams.recency_floor)
+    parser.add_argument("--window-weight", type=float, default=RetrievalParams.window_weight)
     args = parser.parse_args()
     questions = load_questions(args.data)
     if not questions:
@@ -167,7 +173,8 @@ def main() -> None:
             use_as_of, fields = VARIANTS[variant]
             params = RetrievalParams(
                 mode=mode, candidates=args.candidates, max_per_article=args.max_per_article,
-                half_life_days=args.half_life, recency_floor=args.floor, **fields,  # type: ignore[arg-type]
+                half_life_days=args.half_life, recency_floor=args.floor, window_weight=args.window_weight,
+                **fields,  # type: ignore[arg-type]
             )  # fmt: skip
             for subset, qs in (("all", questions), ("time-phrased", phrased)):
                 run = evaluate(store, embedder, qs, gold, params, use_as_of)

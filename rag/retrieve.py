@@ -28,7 +28,9 @@ from rag.timeframe import TimeFrame, find_time, without_time
 from rag.types import Filters, Passage
 
 MODES = ("hybrid", "dense", "bm25")
-RECENCY = ("off", "recent", "always")  # when the recency prior applies: never, on "latest"-like words, always
+# When the recency prior applies: never, on "latest"-like words, on any time in the question, always.
+RECENCY = ("off", "recent", "phrased", "always")
+WINDOWS = ("filter", "prior", "off")  # what a window read from the question does to what falls outside it
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class RetrievalParams:
     recency: str = "recent"
     half_life_days: float = 30.0  # of the recency prior
     recency_floor: float = 0.25  # the prior never weighs a passage below this share of its score
+    window: str = "filter"
+    window_weight: float = 0.3  # with window="prior": the share of its score a passage outside the window keeps
 
     def __post_init__(self) -> None:
         if self.candidates < 1:
@@ -62,6 +66,10 @@ class RetrievalParams:
             raise InputError(f"half_life_days must be greater than 0, got {self.half_life_days}")
         if not 0 <= self.recency_floor <= 1:
             raise InputError(f"recency_floor must be between 0 and 1, got {self.recency_floor}")
+        if self.window not in WINDOWS:
+            raise InputError(f"window must be one of {', '.join(WINDOWS)}, got {self.window!r}")
+        if not 0 <= self.window_weight <= 1:
+            raise InputError(f"window_weight must be between 0 and 1, got {self.window_weight}")
 
 
 @dataclass(frozen=True)
@@ -120,12 +128,15 @@ class Retriever:
         p = self.params
         as_of = as_of_date(filters)
         frame = find_time(query, as_of) if as_of is not None and p.time_aware else None
-        applied = narrowed(filters, frame)
+        applied = narrowed(filters, frame) if p.window == "filter" else filters
         if frame is not None:
             query = without_time(query, frame) or query
         recency = as_of is not None and (
-            p.recency == "always" or (p.recency == "recent" and bool(frame and frame.recent))
+            p.recency == "always"
+            or (p.recency == "recent" and bool(frame and frame.recent))
+            or (p.recency == "phrased" and frame is not None)
         )
+        soft_window = frame if p.window == "prior" and frame is not None and frame.is_window else None
         n = max(p.candidates, k)
         timings: dict[str, float] = {}
         dense: list[tuple[int, float]] = []
@@ -142,13 +153,18 @@ class Retriever:
             lexical = self.store.lexical_search(query, n, applied)
             timings["bm25"] = time.perf_counter() - t
         t = time.perf_counter()
-        passages = self._fuse(dense, lexical, k, as_of if recency else None)
+        passages = self._fuse(dense, lexical, k, as_of if recency else None, soft_window)
         timings["fuse"] = time.perf_counter() - t
         self.last_timings = timings
         return Retrieval(passages, frame, applied, recency)
 
     def _fuse(
-        self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], k: int, recent_to: date | None
+        self,
+        dense: list[tuple[int, float]],
+        lexical: list[tuple[int, float]],
+        k: int,
+        recent_to: date | None,
+        window: TimeFrame | None = None,
     ) -> list[Passage]:
         p = self.params
         scores: dict[int, float] = {}
@@ -159,10 +175,13 @@ class Retriever:
             for row, r in ranks.items():
                 scores[row] = scores.get(row, 0.0) + 1.0 / (p.rrf_k + r)
         fetched: dict[int, StoredChunk] = {}
-        if recent_to is not None and scores:
+        if (recent_to is not None or window is not None) and scores:
             fetched = self.store.chunks(list(scores))
             for row, candidate in fetched.items():
-                scores[row] *= self._recency_weight(candidate.published_at, recent_to)
+                if recent_to is not None:
+                    scores[row] *= self._recency_weight(candidate.published_at, recent_to)
+                if window is not None and not _inside(candidate.published_at, window):
+                    scores[row] *= p.window_weight
         ordered = sorted(scores, key=lambda row: (-scores[row], row))
 
         def passage(row: int, chunk: StoredChunk) -> Passage:
@@ -204,6 +223,14 @@ class Retriever:
         except ValueError:  # undated: nothing says it is recent
             return p.recency_floor
         return p.recency_floor + (1 - p.recency_floor) * 0.5 ** (age / p.half_life_days)
+
+
+def _inside(published_at: str, frame: TimeFrame) -> bool:
+    try:
+        day = date.fromisoformat(published_at[:10])
+    except ValueError:
+        return False
+    return (frame.start is None or frame.start <= day) and (frame.end is None or day < frame.end)
 
 
 def join_neighbours(passages: Sequence[Passage], body_of: Callable[[str], str]) -> list[Passage]:
