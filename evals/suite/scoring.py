@@ -38,9 +38,11 @@ STALE_DAYS = 21  # a cited article this much older than the question is reported
 
 
 def wrong_choices(item: Item) -> list[str]:
-    """What a confidently wrong answer would name: RealTimeQA's other choices, SQuAD's plausible answers."""
+    """What a confidently wrong answer would name: RealTimeQA's other choices, SQuAD's plausible answers, the
+    timeline set's answers to the same question at its other as-of dates."""
     gold = set(item.answers)
-    return [c for c in item.meta.get("choices", []) if c not in gold] + list(item.meta.get("plausible", []))
+    others = list(item.meta.get("plausible", [])) + list(item.meta.get("other_dates", []))
+    return [c for c in item.meta.get("choices", []) if c not in gold] + others
 
 
 def time_phrased(item: Item, as_of: str) -> bool:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evals.suite.datasets import realtimeqa
+from evals.suite.datasets import realtimeqa, timeline
 from evals.suite.datasets.seed_set import DEFAULT_PATH as SEED_QUESTIONS
 from evals.suite.datasets.seed_set import SEED_ARTICLE, load_seed_questions
 from rag.errors import InputError
@@ -216,6 +216,34 @@ def load_realtimeqa(folder: Path, limit: int | None = None, seed: int = 0, *, no
     return EvalSet(name, items, corpus, str(folder), "RealTimeQA NOTA: answer-bearing articles removed")
 
 
+# ---------------------------------------------------------------- the timeline set (as-of dates)
+
+
+def load_timeline(
+    folder: Path, limit: int | None = None, seed: int = 0, *, questions: Path = timeline.DEFAULT_PATH
+) -> EvalSet:
+    """The project's questions on running stories (`evals/suite/datasets/timeline.py`), each asked at its own
+    as-of date (`meta["date"]`), against the union of every RealTimeQA `_gcs` article in `folder` (all of
+    them whatever the limit: the other dates' articles are what makes the questions hard). Gold evidence is
+    the evidence sentence; `meta["other_dates"]` holds the answers of the same question at its other dates,
+    so an answer naming one of them and no gold alias counts as confidently wrong."""
+    asked = timeline.load_timeline_questions(questions)
+    by_question = _gcs_articles(Path(folder), None)
+    corpus = {a.id: a for articles in by_question.values() for a in articles}
+    if not corpus:
+        raise FileNotFoundError(f"no *_gcs.jsonl.gz articles in {folder}")
+    items = [
+        Item("timeline", q.id, q.question, "answerable", q.answers, evidence=(q.evidence,),
+             meta={"date": q.as_of, "timeline_kind": q.kind, "group": q.group,
+                   "other_dates": timeline.other_answers(q, asked), "article_url": q.article_url,
+                   "published_at": q.published_at, "note": q.note})
+        for q in asked
+    ]  # fmt: skip
+    picked = _pick(items, limit, seed)
+    source = f"{questions} (articles: {folder})"
+    return EvalSet("timeline", picked, corpus, source, "running stories, each question at its as-of date")
+
+
 # ---------------------------------------------------------------- SQuAD 2.0
 
 
@@ -312,6 +340,7 @@ SETS: dict[str, SetSpec] = {
     "realtimeqa_nota": SetSpec(
         "realtimeqa_nota", "realtimeqa", lambda p, limit, seed: load_realtimeqa(p, limit, seed, nota=True)
     ),
+    "timeline": SetSpec("timeline", "realtimeqa", load_timeline),
     "squad": SetSpec("squad", "squad2-dev-half/dev.json", load_squad),
     "rgb": SetSpec("rgb", "rgb/en_fact_dev.jsonl", load_rgb),
     "judge": SetSpec("judge", "judge", _judge_placeholder, kind="judge"),
@@ -327,8 +356,8 @@ def data_path(name: str, data: Path) -> Path:
 def missing_reason(name: str, data: Path) -> str | None:
     """Why set `name` cannot run (its data is missing), or None."""
     path = data_path(name, data)
-    if name == "realtimeqa" or name == "realtimeqa_nota":
-        pattern = "*_qa_nota.jsonl.gz" if name.endswith("nota") else "*_qa.jsonl.gz"
+    if name in ("realtimeqa", "realtimeqa_nota", "timeline"):
+        pattern = {"realtimeqa_nota": "*_qa_nota.jsonl.gz", "timeline": "*_gcs.jsonl.gz"}.get(name, "*_qa.jsonl.gz")
         if not path.is_dir() or not any(path.glob(pattern)):
             return f"no {pattern} files in {path}"
         return None

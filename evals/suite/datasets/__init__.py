@@ -2,6 +2,8 @@
 
 - `seed_set`: the hand-written questions about the seed article (`seed_questions.jsonl`, beside it);
 - `realtimeqa`: RealTimeQA questions and the evidence check shared by the suite and the benchmark;
+- `timeline`: the hand-written questions on running stories whose answer depends on the as-of date
+  (`timeline_questions.jsonl`, beside it);
 - `judge_sets`: the human-labelled (claim, evidence, supported) sets the support judge is measured on.
 
 The public sets live in `SHARED_DATASETS` (`../shared/datasets/` beside the repository) and are never
