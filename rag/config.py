@@ -85,10 +85,21 @@ class RetrieveSettings(BaseModel):
         "publication dates or a recency prior, counted from the as-of date (docs/answering.md)",
     )
     recency: str = Field(
-        "recent",
-        pattern="^(off|recent|always)$",
-        description="when newer articles rank higher: `recent` (the question says latest, recently, currently, "
-        "now, new), `always` or `off`",
+        "phrased",
+        pattern="^(off|recent|phrased|always)$",
+        description="when newer articles rank higher: `phrased` (the question counts time from now: this week, "
+        "lately, latest; not a named period such as in March 2024), "
+        "`recent` (only latest, recently, currently, now, new), `always` or `off`",
+    )
+    window: str = Field(
+        "prior",
+        pattern="^(filter|prior|off)$",
+        description="what a period read from the question (\"this week\", \"in March\") does: `prior` weighs "
+        "down passages published outside it (`window_weight`), `filter` leaves them out, `off` nothing. Either "
+        "way a question whose period holds no retrieved passage abstains with `no_articles_in_period`",
+    )
+    window_weight: float = Field(
+        0.3, ge=0, le=1, description="with `window=prior`, the share of its score a passage outside the period keeps"
     )
     half_life_days: float = Field(
         30.0, gt=0, description="the recency prior halves a passage's score for every this many days of age"

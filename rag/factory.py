@@ -77,6 +77,8 @@ def retriever(settings: Settings, store: Store, embedder: Embedder, mode: str | 
         recency=r.recency,
         half_life_days=r.half_life_days,
         recency_floor=r.recency_floor,
+        window=r.window,
+        window_weight=r.window_weight,
     )
     return Retriever(store, embedder, params)
 

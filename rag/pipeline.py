@@ -165,7 +165,7 @@ class Pipeline:
         frame = retrieval.timeframe
         if frame is not None:
             notes.append(f"time in the question: {frame.describe()}")
-        if not passages and frame is not None and frame.is_window:
+        if retrieval.in_window == 0:  # the window holds no article, or none about this
             return done(NO_ARTICLES_IN_PERIOD)
         asked = without_time(question, frame)  # what the passages must be about; the time is in the filters
         retrieved = passages

@@ -28,7 +28,8 @@ from rag.timeframe import TimeFrame, find_time, without_time
 from rag.types import Filters, Passage
 
 MODES = ("hybrid", "dense", "bm25")
-# When the recency prior applies: never, on "latest"-like words, on any time in the question, always.
+# When the recency prior applies: never, on "latest"-like words, on time counted from the as-of date
+# ("this week", "latest"; not a named period such as "in March 2024"), always.
 RECENCY = ("off", "recent", "phrased", "always")
 WINDOWS = ("filter", "prior", "off")  # what a window read from the question does to what falls outside it
 
@@ -43,10 +44,10 @@ class RetrievalParams:
     max_per_article: int = 1  # passages per article before other articles' passages; 0 = no cap
     mode: str = "hybrid"
     time_aware: bool = True  # read time expressions in the query (needs Filters.as_of)
-    recency: str = "recent"
+    recency: str = "phrased"
     half_life_days: float = 30.0  # of the recency prior
     recency_floor: float = 0.25  # the prior never weighs a passage below this share of its score
-    window: str = "filter"
+    window: str = "prior"
     window_weight: float = 0.3  # with window="prior": the share of its score a passage outside the window keeps
 
     def __post_init__(self) -> None:
@@ -81,6 +82,7 @@ class Retrieval:
     timeframe: TimeFrame | None
     filters: Filters
     recency: bool
+    in_window: int | None = None  # passages published inside the question's window (None: it has none)
 
 
 def as_of_date(filters: Filters) -> date | None:
@@ -134,7 +136,7 @@ class Retriever:
         recency = as_of is not None and (
             p.recency == "always"
             or (p.recency == "recent" and bool(frame and frame.recent))
-            or (p.recency == "phrased" and frame is not None)
+            or (p.recency == "phrased" and frame is not None and frame.relative)
         )
         soft_window = frame if p.window == "prior" and frame is not None and frame.is_window else None
         n = max(p.candidates, k)
@@ -156,7 +158,8 @@ class Retriever:
         passages = self._fuse(dense, lexical, k, as_of if recency else None, soft_window)
         timings["fuse"] = time.perf_counter() - t
         self.last_timings = timings
-        return Retrieval(passages, frame, applied, recency)
+        in_window = sum(_inside(p.published_at, frame) for p in passages) if frame and frame.is_window else None
+        return Retrieval(passages, frame, applied, recency, in_window)
 
     def _fuse(
         self,

