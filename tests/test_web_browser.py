@@ -436,6 +436,7 @@ def test_text_contrast_passes_wcag_aa(page: Page, seeded: Server) -> None:
                  "#answer-meta", "#progress"]  # fmt: skip
     checked = dict(page.evaluate(CONTRAST, selectors))
     page.locator("#sentences a.cite").click()
+    expect(page.locator("#cited")).to_be_visible()
     checked.update(page.evaluate(CONTRAST, ["#cited", "#doc-meta", ".quote-info", "#back-link"]))
     page.goto(f"{seeded.url}/#library")
     expect(page.locator("#lib-list > li")).to_have_count(1)
@@ -484,6 +485,7 @@ def test_first_render_and_first_verified_sentence_times(page: Page, seeded: Serv
         page.goto(f"{seeded.url}/")
         page.wait_for_function("document.documentElement.dataset.ready === 'true'")
         page.wait_for_function("performance.getEntriesByType('navigation')[0].loadEventEnd > 0")
+        page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0")
         loads.append(page.evaluate(NAVIGATION))
     asks = []
     for _ in range(10):

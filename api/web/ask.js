@@ -117,6 +117,7 @@ async function ask() {
     }
     if (!answer) throw new Error("The answer stream ended early; the server may have stopped. Ask again.");
   } catch (err) {
+    if (controller !== mine) return; // a newer question replaced this one
     setStage(null);
     if (err.name === "AbortError") {
       $("progress").textContent = "Cancelled. The server stops working on it too.";
@@ -125,8 +126,10 @@ async function ask() {
       showMessage(message, err.fromStream ? `The answer failed: ${err.message}` : err.message);
     }
   } finally {
-    if (controller === mine) controller = null;
-    setBusy(false);
+    if (controller === mine) {
+      controller = null;
+      setBusy(false);
+    }
   }
 }
 
@@ -304,7 +307,7 @@ function checkedItem(sentence) {
   return el(
     "li",
     {},
-    el("q", {}, sentence.text),
+    el("span", {}, sentence.text),
     el("span", { class: "meta" }, ` ${verdict}, support ${sentence.support.toFixed(2)}.${reasons}`),
   );
 }
