@@ -17,7 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import chat, errors, native
+from api import chat, errors, native, web
 from api.errors import error_body
 from api.service import Service
 from rag import __version__
@@ -139,6 +139,8 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     app.include_router(native.keyed)
     app.include_router(native.admin)
     app.include_router(chat.router)
+    if settings.api.web:
+        web.install(app)
     if mcp_app is not None:
         # Starlette routes to an ASGI class instance as is (its stubs only name request handlers).
         endpoint = _McpEndpoint(mcp_app, settings)

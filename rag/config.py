@@ -249,6 +249,7 @@ class ApiSettings(BaseModel):
         False, description='append a "Sources:" list to chat answers, for clients that drop citations'
     )
     mcp: bool = Field(True, description="serve MCP (streamable HTTP) at /mcp")
+    web: bool = Field(True, description="serve the web page at / (ask, citations, articles, library)")
 
 
 class Settings(BaseSettings):

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
 
+from api.app import create_app
+from api.service import Service
 from rag.chunk import Chunker
 from rag.embedders.hashing import HashEmbedder
 from rag.indexer import Indexer
@@ -94,3 +101,36 @@ def news() -> list[Article]:
         article(text, id=i, title=t, published_at=d, outlet=o)
         for (i, t, text), d, o in zip(NEWS, dates, outlets, strict=True)
     ]
+
+
+# -- a real server on loopback -----------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """uvicorn in a background thread, stopped on exit."""
+
+    def __init__(self, service: Service) -> None:
+        self.port = free_port()
+        config = uvicorn.Config(create_app(service=service), host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Server:
+        self.thread.start()
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError("uvicorn did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)

@@ -3,57 +3,21 @@ fuzz (schemathesis) that must find no server error."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from hypothesis import HealthCheck, settings
 
 from api.app import create_app
-from api.service import Service
 
-from .conftest import SEED
+from .conftest import SEED, Server, free_port
 from .test_api import QUESTION, make_service
 
 openai = pytest.importorskip("openai")
 schemathesis = pytest.importorskip("schemathesis")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """uvicorn in a background thread, stopped on exit."""
-
-    def __init__(self, service: Service) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(create_app(service=service), host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise RuntimeError("uvicorn did not start")
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
 
 @pytest.fixture(scope="module")
@@ -175,9 +139,11 @@ def test_rag_serve_starts_answers_and_stops(tmp_path: Path) -> None:
         assert r.status_code == 201
         a = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=30).json()
         assert "Crosetto" in a["answer"]
+        assert "<title>rag-news" in httpx.get(f"{url}/").text
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(20)
+    assert proc.stderr is not None and f"the web page is at {url}/" in proc.stderr.read()
     # A broken index is one line, not a startup traceback.
     (tmp_path / "index" / "manifest.json").write_text("{broken")
     bad = subprocess.run([*rag, "serve", "--port", str(port)], env=env, capture_output=True, text=True, timeout=60)

@@ -15,7 +15,8 @@ from rag.cli.context import EXIT_INTERRUPTED, CliContext, errors
 @click.option("--workers", type=click.IntRange(1, 64), help="Server processes, each with its own models [default: 1].")
 @click.pass_obj
 def serve(obj: CliContext, host: str | None, port: int | None, workers: int | None) -> None:
-    """Run the HTTP service: native API under /v1, OpenAI-compatible chat, MCP at /mcp, docs at /docs.
+    """Run the HTTP service: the web page at /, native API under /v1, OpenAI-compatible chat, MCP at /mcp,
+    docs at /docs.
 
     The index is opened (created empty if missing) and the models loaded before it accepts requests.
     """
@@ -28,6 +29,7 @@ def serve(obj: CliContext, host: str | None, port: int | None, workers: int | No
     if workers > 1:
         # Each worker process builds its own app from the environment: pass the resolved index on.
         os.environ["RAG_INDEX_DIR"] = str(obj.settings.index_dir)
+        announce(api.web, host, port)
         uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
         return
     from api.app import create_app
@@ -38,7 +40,21 @@ def serve(obj: CliContext, host: str | None, port: int | None, workers: int | No
         click.echo(f"rag: loading models for {obj.settings.index_dir} ...", err=True)
         service.warm_up()
         app = create_app(service=service, warm_up=False)
+    announce(api.web, host, port)
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def page_address(host: str, port: int) -> str:
+    """The address a browser on this machine opens (a wildcard host listens on loopback too)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
+
+
+def announce(web: bool, host: str, port: int) -> None:
+    """Say where to point a browser, once the models are loaded and just before the server listens."""
+    where = page_address(host, port)
+    page = f"the web page is at {where}" if web else "the web page is off (setting api.web)"
+    click.echo(f"rag: {page}; the API is under {where}v1, its docs at {where}docs", err=True)
 
 
 @click.command("mcp")
