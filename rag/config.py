@@ -94,7 +94,7 @@ class RetrieveSettings(BaseModel):
     window: str = Field(
         "prior",
         pattern="^(filter|prior|off)$",
-        description="what a period read from the question (\"this week\", \"in March\") does: `prior` weighs "
+        description='what a period read from the question ("this week", "in March") does: `prior` weighs '
         "down passages published outside it (`window_weight`), `filter` leaves them out, `off` nothing. Either "
         "way a question whose period holds no retrieved passage abstains with `no_articles_in_period`",
     )
