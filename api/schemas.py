@@ -100,7 +100,7 @@ class PassagesEvent(Out):
     passages: list[PassageOut]
 
 
-Verdict = Literal["supported", "supported_elsewhere", "unsupported"]
+Verdict = Literal["supported", "supported_elsewhere", "metadata", "unsupported"]
 
 
 class SentenceOut(Out):
@@ -110,7 +110,8 @@ class SentenceOut(Out):
     citations: list[int] = Field(description="numbers of the sources (in a stream: of the passages) it cites")
     verdict: Verdict = Field(
         description="supported: by a passage it cites; supported_elsewhere: its own citation failed and another"
-        " retrieved passage supports it (it cites that one); unsupported: kept in lenient mode only"
+        " retrieved passage supports it (it cites that one); metadata: built from the cited article's stored"
+        ' byline, date or outlet ("Who wrote the article?"); unsupported: kept in lenient mode only'
     )
     support: float = Field(description="the verifier's support score, 0..1")
     reasons: list[str] = Field(default_factory=list, description="why it was re-cited, kept unsupported or dropped")

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from rag.text import split_sentences
 from rag.types import Passage, Reason, ReasonKind, Sentence, Source
 from rag.verify import CheckedSentence
+
+# The verdict of a sentence built from an article's stored metadata (its byline, date or outlet), not drafted.
+METADATA = "metadata"
 
 
 def with_markers(text: str, numbers: Sequence[int]) -> str:
@@ -91,3 +95,41 @@ def _sentence(c: CheckedSentence, numbers: tuple[int, ...], extra: tuple[Reason,
 def dropped_sentences(checked: Sequence[CheckedSentence]) -> list[Sentence]:
     """Sentences that failed verification, in the answer's public shape (no citations)."""
     return [_sentence(c, (), ()) for c in checked]
+
+
+_FIELD_WORDS = {"byline": "the byline", "published_at": "the publication date", "outlet": "the outlet"}
+
+
+def metadata_answer(field: str, passage: Passage, body: str) -> tuple[Sentence, Source] | None:
+    """An answer about an article itself ("Who wrote the article?") from its stored `field`, cited to the
+    article: the source's quote is the first sentence of the passage that identified it. None when the
+    article does not have that field."""
+    value = {"byline": passage.byline, "published_at": passage.published_at[:10], "outlet": passage.outlet}[field]
+    if not value:
+        return None
+    title = f"“{passage.title}”" if passage.title else "The article"
+    text = {
+        "byline": f"{title} was written by {value}",
+        "published_at": f"{title} was published on {value}",
+        "outlet": f"{title} was published by {value}",
+    }[field]
+    s, e = (split_sentences(passage.text) or [(0, len(passage.text))])[0]
+    start, end = passage.start + s, passage.start + e
+    if body[start:end] != passage.text[s:e]:
+        return None
+    source = Source(
+        n=1,
+        article_id=passage.article_id,
+        chunk_id=passage.chunk_id,
+        title=passage.title,
+        author=passage.byline,
+        published_at=passage.published_at,
+        url=passage.url,
+        quote=body[start:end],
+        start=start,
+        end=end,
+        outlet=passage.outlet,
+        path=passage.source,
+    )
+    why = f"from the article's stored {_FIELD_WORDS[field]}"
+    return Sentence(with_markers(f"{text}.", (1,)), (1,), METADATA, 1.0, (why,)), source

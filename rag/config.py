@@ -169,6 +169,11 @@ class AnswerSettings(BaseModel):
         description="an answer must give the kind of thing asked (a person for who, a place for where, a number "
         "for how many, a year or date for when); one that does not is no answer",
     )
+    metadata: bool = Field(
+        True,
+        description="questions about an article itself (who wrote it, when it was published, which outlet) are "
+        "answered from its stored byline, date or outlet, cited to it (verdict `metadata`)",
+    )
     relevant_only: bool = Field(
         False,
         description="the generator sees only the retrieved passages that pass the relevance gate (min_similarity "

@@ -153,6 +153,7 @@ def pipeline(settings: Settings, store: Store, embedder: Embedder, *, generator_
             join_neighbours=a.join_neighbours,
             relevant_only=a.relevant_only,
             answer_kind=a.answer_kind,
+            metadata=a.metadata,
         ),
         fallback=ExtractiveGenerator().generate if a.fallback == "extractive" and name != "extractive" else None,
     )

@@ -26,11 +26,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Protocol
 
-from rag.citations import assemble, dropped_sentences
+from rag.citations import assemble, dropped_sentences, metadata_answer
 from rag.errors import InputError, NotFoundError
 from rag.generators.base import NOT_STATED, Draft, Generator, Reviser, Revision
 from rag.judges.checks import entity_issues
-from rag.question import Kind, expected_kind, gives_kind
+from rag.question import Kind, expected_kind, gives_kind, metadata_field
 from rag.retrieve import Retriever, as_of_date, join_neighbours
 from rag.text import answer_words, content_words, coverage, share_held
 from rag.timeframe import TimeFrame, without_time
@@ -77,6 +77,7 @@ class AskParams:
     join_neighbours: bool = False  # overlapping or touching passages of one article become one (shorter prompt)
     relevant_only: bool = False  # the generator sees only the passages that pass the relevance gate
     answer_kind: bool = False  # an answer must give the kind of thing asked (a place for "where", ...)
+    metadata: bool = True  # "Who wrote the article?" is answered from the article's stored fields
 
     def __post_init__(self) -> None:
         if self.passages < 1:
@@ -178,6 +179,14 @@ class Pipeline:
             best = max((p.dense_score or 0.0 for p in passages), default=0.0)
             usage["notes"] = [f"best passage similarity {best:.2f} < {self.params.min_similarity}"]
             return done(NO_RELEVANT_PASSAGES)
+        if self.params.metadata and (field := metadata_field(question)) is not None:
+            answered = metadata_answer(field, relevant[0], bodies[relevant[0].article_id])
+            if answered is None:
+                notes.append(f"the article has no stored {field}")
+                return done(INSUFFICIENT_SUPPORT)
+            sentence, source = answered
+            notes.append(f"answered from the article's stored {field}")
+            return done(Answer(question, sentence.text, True, None, [sentence], [source]))
         if self.params.premise_check:
             issues = entity_issues(asked, _evidence(retrieved))
             if issues:

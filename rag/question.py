@@ -112,3 +112,37 @@ def proper_names(sentence: str, question: str = "") -> list[str]:
 def asked_words(question: str) -> list[str]:
     """The content words of the question's focus: what a passage sentence answering it talks about."""
     return content_words(focus(question))
+
+
+# ---------------------------------------------------------------- questions about an article itself
+
+_METADATA: list[tuple[str, re.Pattern[str]]] = [
+    ("byline", re.compile(r"\bwho (?:wrote|authored|penned|is the author of|was the author of)\b|\bby whom\b", re.I)),
+    (
+        "published_at",
+        re.compile(
+            r"\b(?:when|on what (?:date|day)|what (?:date|day))\b.*\b(?:published|posted|written|come out|run)\b", re.I
+        ),
+    ),
+    (
+        "outlet",
+        re.compile(
+            r"\b(?:which|what) (?:outlet|newspaper|paper|publication|site|website|news (?:site|outlet|organi[sz]ation)|"
+            r"media outlet)\b|\bwhere was (?:the|this|that) (?:article|story|report|piece) published\b",
+            re.I,
+        ),
+    ),
+]
+_ABOUT_AN_ARTICLE = re.compile(r"\b(?:article|story|report|piece|it|this|that)\b", re.I)
+
+
+def metadata_field(question: str) -> str | None:
+    """The stored field of an article the question asks for ("Who wrote the article?": `byline`;
+    "When was it published?": `published_at`; "Which outlet ran the story?": `outlet`), or None."""
+    asked = focus(question)
+    if not _ABOUT_AN_ARTICLE.search(asked):
+        return None
+    for field, pattern in _METADATA:
+        if pattern.search(asked):
+            return field
+    return None

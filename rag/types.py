@@ -161,7 +161,7 @@ class Sentence:
 
     text: str
     citations: tuple[int, ...]
-    verdict: str  # supported | supported_elsewhere | unsupported (lenient mode only)
+    verdict: str  # supported | supported_elsewhere | metadata | unsupported (lenient mode only)
     support: float  # the judge's score, 0..1
     reasons: tuple[str, ...] = ()
 

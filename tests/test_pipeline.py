@@ -478,3 +478,16 @@ def test_an_answer_that_does_not_give_the_kind_asked_is_no_answer(indexed: Local
     assert any("number" in note for note in answer.usage["notes"])
     who = make(indexed, embedder, ScriptedGenerator(f"Guido Crosetto confirmed it [{n}]."), answer_kind=True)
     assert who.ask("Who confirmed the refusal?").answerable
+
+
+def test_questions_about_the_article_itself_are_answered_from_its_fields(indexed: LocalStore, embedder) -> None:
+    generator = ScriptedGenerator("NOT STATED")
+    who = make(indexed, embedder, generator).ask("Which outlet published the story about the base refusal?")
+    assert who.answerable and who.answer == "“Rome denies base access” was published by wsws.org [1]."
+    assert who.sentences[0].verdict == "metadata" and generator.calls == []
+    [source] = who.sources
+    assert source.article_id == "rome" and indexed.get_article("rome").body[source.start : source.end] == source.quote
+    when = make(indexed, embedder, generator).ask("When was the article about the Kyiv meeting published?")
+    assert "published on 2026-03-30 [1]" in when.answer
+    nobody = make(indexed, embedder, generator).ask("Who wrote the article about the base refusal?")
+    assert not nobody.answerable and "no stored byline" in " ".join(nobody.usage["notes"])
