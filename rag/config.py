@@ -209,6 +209,11 @@ class VerifySettings(BaseModel):
     recite_min_score: float = Field(
         0.0, ge=0, le=1, description="the judge score a sentence re-cited to another passage needs (0: the threshold)"
     )
+    time_words: bool = Field(
+        True,
+        description="words of time in a sentence (this week, recently, now) must hold for its cited article's "
+        "publication date at the as-of date",
+    )
     modality: bool = Field(
         False, description="a sentence stating as done what its passage states as planned or possible fails"
     )

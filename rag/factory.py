@@ -141,6 +141,7 @@ def pipeline(settings: Settings, store: Store, embedder: Embedder, *, generator_
             recite_min_score=v.recite_min_score,
             modality=v.modality,
             alignment=v.alignment,
+            time_words=v.time_words,
         ),
         lambda article_id: store.get_article(article_id).body,
         AskParams(

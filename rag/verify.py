@@ -176,11 +176,13 @@ class Verifier:
         recite_min_score: float = 0.0,
         modality: bool = False,
         alignment: bool = False,
+        time_words: bool = True,
     ) -> None:
         """`recite_min_score`: the judge score a sentence re-cited to another passage needs (each passage tried
         is one more chance for the judge to say yes); `modality`: a sentence stating as done what its passage
         states as planned or possible fails; `alignment`: the answer's names and figures must appear in a
-        passage sentence about what the question asks, not only elsewhere in the passage."""
+        passage sentence about what the question asks, not only elsewhere in the passage; `time_words`: words of
+        time in a sentence ("this week", "recently") must hold for its cited article's date."""
         if recite_candidates < 0:
             raise ValueError(f"recite_candidates must be at least 0, got {recite_candidates}")
         if not 0 <= recite_min_score <= 1:
@@ -191,6 +193,7 @@ class Verifier:
         self.recite_min_score = recite_min_score
         self.modality = modality
         self.alignment = alignment
+        self.time_words = time_words
         self._calls = 0
         self._question = ""
         self._as_of: date | None = None
@@ -304,7 +307,7 @@ class Verifier:
     def _verdict(self, claim: str, evidence: str, dates: tuple[str, ...]) -> tuple[bool, float, tuple[Reason, ...]]:
         if _verbatim(claim, evidence):  # the article's own words: its "now" is its date, shown with the source
             return True, 1.0, (Reason(ReasonKind.VERBATIM, "verbatim"),)
-        stale = time_issue(claim, max(dates, default=""), self._as_of)
+        stale = time_issue(claim, max(dates, default=""), self._as_of) if self.time_words else None
         if stale is not None:
             return False, 0.0, (stale,)
         if self.modality and (planned := modality_issue(claim, evidence)) is not None:
