@@ -10,7 +10,12 @@ Variants (each question's date is its as-of date where one is given):
 - `as-of`: nothing published after the question's date;
 - `time`: as-of, plus the question's time expression as a window of publication dates;
 - `recent`: time, plus the recency prior on "latest"-like words (the default pipeline);
-- `always`: time, plus the recency prior on every question.
+- `always`: time, plus the recency prior on every question;
+- `phrased`, `soft`, `soft-phrased`, `soft-always`, `prior-only`: the recency prior on time-phrased questions
+  and/or the window as a prior (`window=prior`) rather than a filter (see `VARIANTS`);
+- `default`: what the pipeline does by default.
+`--queries question focus focus+names` also tries searching for the asking sentence only (`rag.question.focus`),
+or with the names of the question's preamble.
 Every figure is reported over all questions and over the time-phrased ones (`rag.timeframe.find_time`).
 
 passage@k: a top-k passage holds an evidence sentence (verbatim after normalising case, quotes and spaces,
@@ -33,6 +38,7 @@ from pathlib import Path
 from evals.bench.common import open_index_read_only
 from evals.suite.datasets.realtimeqa import DEFAULT_DIR, Question, Text, contains_evidence, load_questions, normalise
 from rag.embedders.registry import load_embedder
+from rag.question import focus, proper_names
 from rag.retrieve import RetrievalParams, Retriever
 from rag.store.local import LocalStore
 from rag.timeframe import find_time
@@ -40,6 +46,7 @@ from rag.types import Filters
 
 VARIANTS: dict[str, tuple[bool, dict[str, object]]] = {  # name -> (use the as-of date, RetrievalParams fields)
     "plain": (False, {"time_aware": False, "recency": "off"}),
+    "default": (True, {}),  # the pipeline's defaults (RetrievalParams)
     "as-of": (True, {"time_aware": False, "recency": "off"}),
     "time": (True, {"time_aware": True, "recency": "off"}),
     "recent": (True, {"time_aware": True, "recency": "recent"}),
@@ -49,6 +56,12 @@ VARIANTS: dict[str, tuple[bool, dict[str, object]]] = {  # name -> (use the as-o
     "soft-phrased": (True, {"time_aware": True, "recency": "phrased", "window": "prior"}),
     "soft-always": (True, {"time_aware": True, "recency": "always", "window": "prior"}),
     "prior-only": (True, {"time_aware": True, "recency": "phrased", "window": "off"}),
+}
+# Query variants: what of a quiz question is searched for (a question often opens with context).
+QUERIES = {
+    "question": lambda q: q,
+    "focus": lambda q: focus(q),  # only the sentence that asks
+    "focus+names": lambda q: " ".join(dict.fromkeys([focus(q), *proper_names(q)])),  # plus the preamble's names
 }
 
 KS = (1, 5, 10)
@@ -91,6 +104,7 @@ def evaluate(
     gold: dict[str, set[int]],
     params: RetrievalParams,
     use_as_of: bool = False,
+    query: str = "question",
 ) -> dict:
     retriever = Retriever(store, embedder, params)
     mode = params.mode
@@ -102,7 +116,7 @@ def evaluate(
     for q in questions:
         t = time.perf_counter()
         filters = Filters(as_of=as_of(q)) if use_as_of else Filters()
-        passages = retriever.search(q.question, k=max(KS), filters=filters)
+        passages = retriever.search(QUERIES[query](q.question), k=max(KS), filters=filters)
         latencies.append(time.perf_counter() - t)
         for stage, seconds in retriever.last_timings.items():
             stages.setdefault(stage, []).append(seconds)
@@ -147,6 +161,7 @@ def main() -> None:
     parser.add_argument("--half-life", type=float, default=RetrievalParams.half_life_days)
     parser.add_argument("--floor", type=float, default=RetrievalParams.recency_floor)
     parser.add_argument("--window-weight", type=float, default=RetrievalParams.window_weight)
+    parser.add_argument("--queries", nargs="+", default=["question"], choices=list(QUERIES))
     args = parser.parse_args()
     questions = load_questions(args.data)
     if not questions:
@@ -176,15 +191,17 @@ def main() -> None:
                 half_life_days=args.half_life, recency_floor=args.floor, window_weight=args.window_weight,
                 **fields,  # type: ignore[arg-type]
             )  # fmt: skip
-            for subset, qs in (("all", questions), ("time-phrased", phrased)):
-                run = evaluate(store, embedder, qs, gold, params, use_as_of)
-                runs.append({"variant": variant, "subset": subset, "n": len(qs)} | run)
+            for query in args.queries:
+                for subset, qs in (("all", questions), ("time-phrased", phrased)):
+                    run = evaluate(store, embedder, qs, gold, params, use_as_of, query)
+                    runs.append({"variant": variant, "query": query, "subset": subset, "n": len(qs)} | run)
     results["runs"] = runs
     columns = [f"{kind}@{k}" for kind in ("article", "answer") for k in KS] + ["mrr@10"]
-    print(f"{'mode':8}{'variant':9}{'subset':14}{'n':>5}" + "".join(f"{c:>11}" for c in columns) + f"{'p50 ms':>9}")
+    print(f"{'variant':13}{'query':12}{'subset':14}{'n':>5}" + "".join(f"{c:>11}" for c in columns) + f"{'p50 ms':>9}")
     for r in runs:
         cells = "".join(f"{r[c]:11.3f}" for c in columns)
-        print(f"{r['mode']:8}{r['variant']:9}{r['subset']:14}{r['n']:5}{cells}{r['latency_ms']['p50']:9.1f}")
+        line = f"{r['variant']:13}{r['query']:12}{r['subset']:14}{r['n']:5}{cells}{r['latency_ms']['p50']:9.1f}"
+        print(line)
     if args.out:
         args.out.write_text(json.dumps(results, indent=2))
 
