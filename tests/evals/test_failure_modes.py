@@ -79,3 +79,16 @@ def test_rows_and_summary_name_each_failure_mode() -> None:
     assert s["declined_by_reason"] == {"insufficient_support": {"retrieval": 1, "gate": 1}}
     retrieval = summarise([right, wrong, stale, missed, gated])["answer_retrieval"]
     assert retrieval["answer@1"] == pytest.approx(0.4) and retrieval["answer@shown"] == pytest.approx(0.4)
+
+
+def test_two_runs_side_by_side() -> None:
+    from evals.suite.compare import report
+
+    right = row(answer("Luke Humphries won the final [1]."), [passage("Luke Humphries won the final.")])
+    wrong = row(answer("Rob Cross won the final [1]."), [passage("Rob Cross won the final.")])
+    before = {"sets": {"realtimeqa": {"rows": [wrong]}}}
+    after = {"sets": {"realtimeqa": {"rows": [right]}}}
+    text = report(before, after, "realtimeqa", 5)
+    assert "| containment | 0.000 | 1.000 |" in text
+    assert "| confidently wrong (names a wrong choice) | 1 | 0 |" in text
+    assert "before — wrong: Rob Cross won the final [1]." in text and "after — right: Luke Humphries" in text
