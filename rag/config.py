@@ -149,9 +149,10 @@ class AnswerSettings(BaseModel):
     max_tokens: int = Field(256, ge=1, description="longest draft the generator may write, in its tokens")
     fallback: str = Field(
         "extractive",
-        pattern="^(extractive|none)$",
-        description="when no drafted sentence that answers survives verification: extractive (quote the passage "
-        "sentence that best answers, guided by the draft) or none (abstain)",
+        pattern="^(extractive|agreeing|none)$",
+        description="when no drafted sentence that answers survives verification: `extractive` (quote the passage "
+        "sentence that best answers, guided by the draft), `agreeing` (the same, but only a sentence holding half "
+        "the draft's answer words: the quote must say what the draft said) or `none` (abstain)",
     )
     revise: bool = Field(
         False,

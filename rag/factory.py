@@ -155,8 +155,9 @@ def pipeline(settings: Settings, store: Store, embedder: Embedder, *, generator_
             relevant_only=a.relevant_only,
             answer_kind=a.answer_kind,
             metadata=a.metadata,
+            fallback_agreement=a.fallback == "agreeing",
         ),
-        fallback=ExtractiveGenerator().generate if a.fallback == "extractive" and name != "extractive" else None,
+        fallback=ExtractiveGenerator().generate if a.fallback != "none" and name != "extractive" else None,
     )
 
 

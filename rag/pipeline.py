@@ -78,6 +78,7 @@ class AskParams:
     relevant_only: bool = False  # the generator sees only the passages that pass the relevance gate
     answer_kind: bool = False  # an answer must give the kind of thing asked (a place for "where", ...)
     metadata: bool = True  # "Who wrote the article?" is answered from the article's stored fields
+    fallback_agreement: bool = False  # a fallback quote must hold half the failed draft's answer words
 
     def __post_init__(self) -> None:
         if self.passages < 1:
@@ -220,7 +221,8 @@ class Pipeline:
             t = time.perf_counter()
             second = redraft()
             usage[f"{stage}_draft"] = second.text
-            if stage == "revise" and share_held(answer_words(question, draft.text), second.text) < AGREEMENT:
+            must_agree = stage == "revise" or (stage == "fallback" and self.params.fallback_agreement)
+            if must_agree and share_held(answer_words(question, draft.text), second.text) < AGREEMENT:
                 timings[stage] = time.perf_counter() - t
                 continue  # it answers with something else than the first draft did: neither is trusted
             checked = self.verifier.verify(question, passages, second, lambda c: emit("sentence", c), as_of)

@@ -491,3 +491,18 @@ def test_questions_about_the_article_itself_are_answered_from_its_fields(indexed
     assert "published on 2026-03-30 [1]" in when.answer
     nobody = make(indexed, embedder, generator).ask("Who wrote the article about the base refusal?")
     assert not nobody.answerable and "no stored byline" in " ".join(nobody.usage["notes"])
+
+
+def test_an_agreeing_fallback_quotes_only_a_sentence_that_says_what_the_draft_said(
+    indexed: LocalStore, embedder
+) -> None:
+    q = "Who confirmed the refusal in time for the parliamentary vote?"
+    n = cite(q, indexed, embedder, "Crosetto")
+    # The draft names the wrong minister and fails; the quote that covers the question best names nobody.
+    draft = ScriptedGenerator(f"Foreign Minister Antonio Tajani confirmed the refusal in time for the vote [{n}].")
+    quoted = with_fallback(indexed, embedder, draft, Recording()).ask(q)
+    assert quoted.answerable and quoted.answer.startswith('"') and "Tajani" not in quoted.answer
+    agreeing = with_fallback(indexed, embedder, draft, Recording())
+    agreeing.params = AskParams(fallback_agreement=True)
+    answer = agreeing.ask(q)
+    assert (answer.answerable, answer.abstain_reason) == (False, INSUFFICIENT_SUPPORT)
