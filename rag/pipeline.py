@@ -168,7 +168,9 @@ class Pipeline:
         if frame is not None:
             notes.append(f"time in the question: {frame.describe()}")
         if retrieval.in_window == 0:  # the window holds no article, or none about this
-            return done(NO_ARTICLES_IN_PERIOD)
+            if any(p.published_at for p in passages) or not passages:
+                return done(NO_ARTICLES_IN_PERIOD)
+            notes.append("no retrieved article is dated: the period asked about cannot be checked")
         asked = without_time(question, frame)  # what the passages must be about; the time is in the filters
         retrieved = passages
         relevant = [p for p in passages if self._relevant(asked, p)]

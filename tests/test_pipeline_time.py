@@ -119,3 +119,11 @@ def test_relative_dates_in_a_passage_are_read_from_its_publication_date() -> Non
     assert dated.sentences, "yesterday, in an article of 7 January 2026, is 6 January 2026"
     undated = Verifier(OverlapJudge()).verify("When?", [passage(text, "")], claim, as_of="2026-01-08")
     assert not undated.sentences
+
+
+def test_a_period_is_not_checked_against_articles_without_dates(tmp_path: Path, embedder, ingest: Callable) -> None:
+    store = open_store(tmp_path / "undated", embedder)
+    ingest(store, [article(text, id=i, title="Rivertown harbour") for i, (_, text) in STORY.items()])
+    answer = pipeline(store, embedder).ask("How many ships did the harbour count in 2019?", Filters(as_of="2026-01-08"))
+    assert answer.abstain_reason != NO_ARTICLES_IN_PERIOD
+    assert any("cannot be checked" in note for note in answer.usage["notes"])
