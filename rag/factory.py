@@ -155,6 +155,7 @@ def pipeline(settings: Settings, store: Store, embedder: Embedder, *, generator_
             relevant_only=a.relevant_only,
             answer_kind=a.answer_kind,
             metadata=a.metadata,
+            conflicts=a.conflicts,
         ),
         fallback=ExtractiveGenerator().generate if a.fallback == "extractive" and name != "extractive" else None,
     )

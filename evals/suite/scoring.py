@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from evals.suite import metrics as m
@@ -43,6 +44,20 @@ def wrong_choices(item: Item) -> list[str]:
     gold = set(item.answers)
     others = list(item.meta.get("plausible", [])) + list(item.meta.get("other_dates", []))
     return [c for c in item.meta.get("choices", []) if c not in gold] + others
+
+
+def flags_conflict(answer: dict[str, Any], text: str, false_answers: Sequence[str], names_both: bool) -> bool:
+    """The answer flags the planted false fact as disputed: with a `conflicts` structure (this service), a
+    conflict one of whose values is the false fact; without one (another system), the answer names both
+    the true and the false fact, or uses a conflict cue ("contradict", "however", "other reports")."""
+    if "conflicts" in answer:
+        values = [v.get("value", "") for c in answer.get("conflicts") or [] for v in c.get("values", [])]
+        return any(
+            m.contains_answer(v, false_answers) or any(m.contains_answer(f, [v]) for f in false_answers)
+            for v in values
+            if len(v) >= 3
+        )
+    return names_both or bool(CONFLICT_CUES.search(m.strip_markers(text)))
 
 
 def time_phrased(item: Item, as_of: str) -> bool:
@@ -126,11 +141,14 @@ def score_item(
     if item.set == "squad":
         row["em"] = m.squad_em(shown, item.answers if item.kind == "answerable" else [])
         row["f1"] = m.squad_f1(shown, item.answers if item.kind == "answerable" else [])
+    if "conflicts" in answer:
+        row["conflicts"] = answer.get("conflicts") or []
     if item.kind == "counterfactual":
         repeats = answered and m.contains_gold(text, item.false_answers)
         true = answered and m.contains_gold(text, item.answers)
         row["repeats_false"] = repeats
-        row["flags_conflict"] = answered and ((repeats and true) or bool(CONFLICT_CUES.search(m.strip_markers(text))))
+        row["flags_conflict"] = answered and flags_conflict(answer, text, item.false_answers, repeats and true)
+        row["repeats_false_unflagged"] = repeats and not row["flags_conflict"]
     # retrieval
     if ranked is not None and item.has_gold_evidence:
         gold = [is_gold(item, p) for p in ranked[:RETRIEVAL_K]]
@@ -262,7 +280,20 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "repeats_false_fact": rounded(m.mean(float(r["repeats_false"]) for r in cf)),
             "true_answer": rounded(m.mean(float(bool(r.get("contains_gold"))) for r in cf)),
             "flags_conflict": rounded(m.mean(float(r["flags_conflict"]) for r in cf)),
+            "repeats_false_unflagged": rounded(m.mean(float(r.get("repeats_false_unflagged", False)) for r in cf)),
             "abstained": rounded(m.mean(float(not r["answerable"]) for r in cf)),
+        }
+    with_structure = [r for r in answered if "conflicts" in r]
+    if with_structure:
+        flagged = [r for r in with_structure if r["conflicts"]]
+        s["conflicts"] = {
+            "answered": len(with_structure),
+            "with_conflicts": len(flagged),
+            "rate": rounded(len(flagged) / len(with_structure)),
+            "by_status": {
+                k: sum(1 for r in flagged for c in r["conflicts"] if c.get("status") == k)
+                for k in ("update", "minority", "disagreement")
+            },
         }
     stages = sorted({k for r in ok for k in r["timings"]} | {"wall"})
     latency = {}
