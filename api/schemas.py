@@ -163,6 +163,7 @@ class ConflictSourceOut(Out):
     outlet: str = Field(description="the article's stored outlet; empty when unknown")
     published_at: str = Field(description="the article's stored publication date; empty when unknown")
     sentence: str = Field(description="the passage sentence that gives the value")
+    value: str = Field("", description="the value as that sentence words it")
 
 
 class ConflictValueOut(Out):

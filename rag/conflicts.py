@@ -1,7 +1,7 @@
-"""Disagreement: when the passages give different values for what the question asks, say so.
+"""Disagreement: when the passages give different values for what the question asks, find it.
 
-A stage the pipeline runs once the answer is verified. Deterministic, no model (see docs/answering.md,
-"Disagreement", for why and what it costs):
+Deterministic, no model (docs/answering.md, "Disagreement", says why and what it costs). `rag.disagreement`
+states what is found in the answer.
 
 1. **Claims.** Two passage sentences from different articles make a pair of rival claims when
    - they are worded alike (difflib ratio >= `ALIGNED`) and differ in exactly one value of the kind the
@@ -9,21 +9,21 @@ A stage the pipeline runs once the answer is verified. Deterministic, no model (
      question itself differs between them ("the 2018 winner" is not "the 2019 winner"): one story told
      twice with another figure, name or date; or
    - the question asks for a kind, both sentences hold the question's words (`FRAME`, a few synonyms
-     allowed: "killed" for "died") and each gives exactly one value of that kind.
+     allowed: "killed" for "died"; a name's words in the sentence itself) and each gives exactly one value
+     of that kind; for a figure, one that counts what the question counts (its noun or unit), is no
+     threshold or total ("1,215 delegates needed") and belongs to no other name ("Haley has 16").
    Values are compared normalised (`rag.values`): "twelve" and "12", hectares and acres, "Crosetto" and
    "Defense Minister Guido Crosetto" are one value; figures of different currencies or counted nouns are
    not compared at all.
 2. **Sides.** Claims are grouped by value; other sentences about the question that give one side's value
-   add their article to it. Each article counts once.
+   (and no other's) add their article to it. Each article counts once, for one side.
 3. **Status.** `update` when every side is dated and the latest side's reports all come after the others'
-   (the latest is given first), unless a name or date is contradicted by fewer later sources than earlier
-   ones (a figure changes as a story runs; a place or a winner seldom does); `minority` when one side has
-   several articles and every other only one; otherwise `disagreement`, the best supported first.
-4. **Statement.** One sentence attributes each value to its sources, with outlet and date from the
-   articles' stored fields ("The Guardian reported 31 people on 4 March 2024 [1]; an earlier AP report, of
-   2 March 2024, gave 12 people [2]."). It is built from the extracted values and checked like any other
-   claim, deterministically: each value must be in the sentence of the passage it cites (`check`). Answer
-   sentences that give a minority or outdated value, or either side of a tie, are dropped (`settle`).
+   (the latest is given first, however many earlier reports gave the old value: a toll rises, an office
+   changes hands); `minority` when one side has several articles and every other only one; otherwise
+   `disagreement`, the best supported first.
+
+Over 400 lines on purpose: the two ways of pairing rival claims and the guards that keep real news from
+making false ones (measured in docs/answering.md) are one algorithm, read together.
 """
 
 from __future__ import annotations
@@ -31,19 +31,15 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-from rag.citations import assemble
 from rag.question import Kind, expected_kind, focus
-from rag.text import content_words, in_words, split_sentences
-from rag.types import Conflict, ConflictSource, ConflictValue, Passage, Reason, ReasonKind, Sentence, Source
-from rag.values import Value, ValueKind, comparable, find_values, plain, same_value
-from rag.verify import CheckedSentence
+from rag.text import STOPWORDS, content_words, in_words, split_sentences
+from rag.types import Passage
+from rag.values import Value, ValueKind, comparable, find_values, plain, same_noun, same_value
 
-DISAGREEMENT = "disagreement"  # the verdict of the sentence that states a disagreement
-UPDATE, MINORITY = "update", "minority"
+UPDATE, MINORITY, DISAGREEMENT = "update", "minority", "disagreement"  # a Disagreement's status
 
 # difflib ratio of two sentences' words from which they tell one story: on RGB's planted facts the pairs score
 # 0.69 to 0.97 (median 0.9); two reports worded alike about different things ("The Buccaneers won Super Bowl LV,
@@ -126,6 +122,12 @@ class _Sentence:
     tokens: list[tuple[str, int, int]]
     values: list[Value]  # in passage offsets, the question's own values left out
     asked: list[Value]  # the question's values it holds, in passage offsets
+    title: str = ""  # its article's headline: what "the fire" in the sentence is
+
+    @property
+    def about(self) -> str:
+        """The sentence with its headline, for the words of the question it holds."""
+        return f"{self.title}\n{self.text}"
 
 
 def find(question: str, passages: Sequence[Passage], relevant: Sequence[int] | None = None) -> Disagreement | None:
@@ -136,16 +138,17 @@ def find(question: str, passages: Sequence[Passage], relevant: Sequence[int] | N
     wanted = _KINDS.get(kind) if kind else None
     question_values = find_values(question)
     question_words = {plain(w) for w in re.findall(r"[^\W_][\w'’\-.]*", question)}
-    frame = [w for w in content_words(asked) if w not in _ASKING]
+    counted = _counted(asked)
+    frame = _frame(asked, question_values, counted)
     chosen = range(len(passages)) if relevant is None else relevant
     sentences = [
-        _sentence(i, span, passages[i].text, question_values, question_words)
+        _sentence(i, span, passages[i].text, question_values, question_words, passages[i].title)
         for i in chosen
         for span in split_sentences(passages[i].text)
     ]
     pairs = _aligned_pairs(sentences, passages, wanted)
     if wanted is not None:
-        pairs += _framed_pairs(sentences, passages, wanted, frame, question_values)
+        pairs += _framed_pairs(sentences, passages, wanted, frame, question_values, counted)
     if not pairs:
         return None
     by_kind: dict[ValueKind, list[tuple[Claim, Claim]]] = {}
@@ -162,7 +165,9 @@ def find(question: str, passages: Sequence[Passage], relevant: Sequence[int] | N
     return Disagreement(asked.strip(), kind_found, status, tuple(ordered), tuple(passages))
 
 
-def _sentence(i: int, span: tuple[int, int], text: str, question: list[Value], words: set[str]) -> _Sentence:
+def _sentence(
+    i: int, span: tuple[int, int], text: str, question: list[Value], words: set[str], title: str = ""
+) -> _Sentence:
     a, b = span
     own, asked = [], []
     for v in find_values(text[a:b]):
@@ -172,12 +177,26 @@ def _sentence(i: int, span: tuple[int, int], text: str, question: list[Value], w
         else:
             own.append(v)
     tokens = [(m.group(0).lower(), a + m.start(), a + m.end()) for m in _TOKEN.finditer(text[a:b])]
-    return _Sentence(i, span, text[a:b], tokens, own, asked)
+    return _Sentence(i, span, text[a:b], tokens, own, asked, title)
+
+
+def _frame(asked: str, question: list[Value], counted: str) -> list[str]:
+    """The words of the question a sentence answering it holds: its content words but the asking ones and the
+    counted noun (the figure's own noun is checked), and of a name only the last word ("Trump" for "Donald
+    Trump": reports drop first names)."""
+    first_names = {w for v in question if v.kind is ValueKind.NAME and len(v.core) > 1 for w in v.core[:-1]}
+    return [w for w in content_words(asked) if w not in _ASKING and w != counted and w not in first_names]
+
+
+def _counted(asked: str) -> str:
+    """What a "how many" question counts ("How many delegates has Trump won?": "delegates"), or ""."""
+    m = re.search(r"\bhow many\s+(?:\w+\s+)??([a-z][\w-]+)", asked, re.I)
+    return m.group(1).lower() if m and m.group(1).lower() not in STOPWORDS else ""
 
 
 def _in_question(v: Value, question: list[Value], words: set[str]) -> bool:
     """The question itself gives `v` (at least as precisely: "5 January 2020" is not "2020")."""
-    if v.kind is ValueKind.NAME and all(w in words for w in v.core):
+    if v.kind is ValueKind.NAME and all(in_words(w, words) for w in v.core):
         return True
     if v.kind is ValueKind.DATE:
         return any(q.kind is ValueKind.DATE and _no_finer(v, q) for q in question)
@@ -287,16 +306,28 @@ def _name_like(v: Value) -> bool:
 
 
 def _framed_pairs(
-    sentences: list[_Sentence], passages: Sequence[Passage], wanted: ValueKind, frame: list[str], question: list[Value]
+    sentences: list[_Sentence],
+    passages: Sequence[Passage],
+    wanted: ValueKind,
+    frame: list[str],
+    question: list[Value],
+    counted: str,
 ) -> list[tuple[Claim, Claim]]:
     """Sentences of two articles that each hold the question's words and give one value of the wanted kind."""
-    if len(frame) < 2:
+    if len(frame) < (1 if counted else 2):
         return []
     claims = []
     for s in sentences:
-        if _held(frame, s.text) < FRAME or _about_another(s, question):
+        # A name is claimed only by a sentence that holds every word of the question itself: names abound.
+        held = _held(frame, s.text) == 1.0 if wanted is ValueKind.NAME else _held(frame, s.about) >= FRAME
+        if not held or _about_another(s, question):
             continue
         values = [v for v in s.values if v.kind is wanted]
+        if wanted is ValueKind.NUMBER:
+            values = [v for v in values if _counts_it(v, s, counted, passages[s.passage].text)]
+            if counted and len(frame) < 2:  # a bare figure in a sentence that only names the subject: anything
+                values = [v for v in values if v.noun or v.unit]
+            values = [v for i, v in enumerate(values) if not any(same_value(v, w) for w in values[:i])]  # 2 units
         if len(values) == 1 and _name_like(values[0]):
             claims.append((s, values[0]))
     pairs = []
@@ -305,10 +336,59 @@ def _framed_pairs(
             continue
         if not comparable(v, w) or same_value(v, w) or _other_dates_differ(s, t, v, w):
             continue
-        if not _dated_apart(s, t, passages) and not (_held(frame, s.text) == 1.0 and _held(frame, t.text) == 1.0):
+        if not _dated_apart(s, t, passages) and not (_held(frame, s.about) == 1.0 and _held(frame, t.about) == 1.0):
             continue  # undated or same-day reports: only sentences that hold every word of the question
         pairs.append((Claim(s.passage, s.span, v), Claim(t.passage, t.span, w)))
     return pairs
+
+
+# A figure next to these words is a threshold or a total, not a tally: "1,215 delegates needed", "20 of the 1,215".
+_THRESHOLD_AFTER = re.compile(
+    r"^\s*(?:\w+\s+){0,2}(?:needed|required|up for grabs|at stake|available|in total|to (?:win|clinch|secure|reach))"
+    r"\b",
+    re.I,
+)
+_THRESHOLD_BEFORE = re.compile(
+    r"\b(?:of the|out of|total of|needs?(?: to \w+)?|needed(?: to \w+)?|must \w+|to (?:reach|secure|win|clinch|get)|"
+    r"at stake|up for|majority of(?: the)?)\s+(?:at least\s+|the\s+)?$",
+    re.I,
+)
+# A figure whose nearest name of the question is farther than this (in words) while another name is nearer
+# belongs to that other thing: "... only behind the Amarillo East Complex fires that burned 900,000 acres".
+NEAR = 12
+
+
+def _counts_it(v: Value, s: _Sentence, counted: str, text: str) -> bool:
+    """A figure of the sentence is a tally of what the question counts: not a threshold or a total, of the unit
+    the question counts in (acres) or of its noun (people, delegates) or bare, and not another thing's: not
+    given to another name just before it ("Trump has 31 delegates and Haley has 16": 16 is Haley's) and not
+    nearer another name than the question's, when the question's are far."""
+    window = text[max(0, v.start - 30) : v.start]
+    if _THRESHOLD_AFTER.match(text[v.end : v.end + 40]) or _THRESHOLD_BEFORE.search(window):
+        return False
+    unit = find_values(f"1 {counted}")[0].unit if counted else ""
+    if counted and (v.unit != unit or (v.noun and not same_noun(v.noun, counted))):
+        return False
+    if counted and re.match(rf"\s+(?:[A-Z][\w'’.-]*\s+){{1,3}}{re.escape(counted)}\b", text[v.end : v.end + 60]):
+        return False  # "11 New Hampshire delegates": one state's share, not the tally
+    names = [n for n in s.values if n.kind is ValueKind.NAME]
+    before = [n for n in names if n.end <= v.start]
+    nearest = max(before, key=lambda n: n.end, default=None)
+    if nearest is not None:
+        between = text[nearest.end : v.start]
+        if len(between.split()) <= 3 and not re.search(r"[,;:]", between):
+            return False
+    return not names or _words_apart(v, s.asked, text) <= NEAR or _words_apart(v, names, text) > NEAR
+
+
+def _words_apart(v: Value, others: Sequence[Value], text: str) -> float:
+    """How many words lie between `v` and the nearest of `others` (infinite when there is none)."""
+    gaps = [
+        len(text[o.end : v.start].split()) if o.end <= v.start else len(text[v.end : o.start].split())
+        for o in others
+        if o.kind is ValueKind.NAME
+    ]
+    return min(gaps, default=float("inf"))
 
 
 def _other_dates_differ(s: _Sentence, t: _Sentence, v: Value, w: Value) -> bool:
@@ -377,14 +457,18 @@ def _supported(
     claimed = {c.passage for side in sides for c in side.claims}
     grown = [list(side.claims) for side in sides]
     for s in sentences:
-        if s.passage in claimed or (frame and _held(frame, s.text) < 0.5):
+        if s.passage in claimed or (frame and _held(frame, s.about) < 0.5):
             continue
-        for v in s.values:
-            matches = [i for i, side in enumerate(sides) if comparable(side.value, v) and same_value(side.value, v)]
-            if len(matches) == 1:
-                grown[matches[0]].append(Claim(s.passage, s.span, v))
-                claimed.add(s.passage)
-                break
+        matches = {
+            i: v
+            for v in s.values
+            for i, side in enumerate(sides)
+            if comparable(side.value, v) and same_value(side.value, v)
+        }
+        if len(matches) == 1:  # a sentence that gives two sides ("between Trump and Biden") supports neither
+            ((i, v),) = matches.items()
+            grown[i].append(Claim(s.passage, s.span, v))
+            claimed.add(s.passage)
     return [Side(side.value, tuple(g), side.shown) for side, g in zip(sides, grown, strict=True)]
 
 
@@ -396,221 +480,12 @@ def _order(sides: list[Side], passages: Sequence[Passage]) -> tuple[str, list[Si
         return len({passages[c.passage].article_id for c in side.claims})
 
     by_date = sorted(sides, key=lambda s: days(s)[-1], reverse=True)
-    later = all(all(days(s)) for s in sides) and all(days(by_date[0])[0] > days(s)[-1] for s in by_date[1:])
-    # A figure that changes in later reports is a running count (a toll, a tally); a name or a date contradicted
-    # by one later source against several earlier ones is more likely that source's error than a correction.
-    if later and (by_date[0].value.kind is ValueKind.NUMBER or count(by_date[0]) >= max(map(count, by_date[1:]))):
+    # Reports of one story on different days: the later one is the update (a toll rises, an office changes
+    # hands), however many earlier reports gave the old value; the answer still names them and their dates.
+    if all(all(days(s)) for s in sides) and all(days(by_date[0])[0] > days(s)[-1] for s in by_date[1:]):
         return UPDATE, by_date
     ranked = sorted(sides, key=lambda s: (count(s), days(s)[-1]), reverse=True)
     counts = [count(s) for s in ranked]
     if counts[0] >= 2 and all(c == 1 for c in counts[1:]):
         return MINORITY, ranked
     return DISAGREEMENT, ranked
-
-
-# ---------------------------------------------------------------- the answer
-
-
-@dataclass(frozen=True)
-class Resolved:
-    """An answer's sentences and sources with the disagreement stated, and what was dropped for it."""
-
-    sentences: list[Sentence]
-    sources: list[Source]
-    dropped: list[Sentence]
-    conflicts: list[Conflict]
-
-
-def resolve(
-    question: str,
-    passages: Sequence[Passage],
-    checked: Sequence[CheckedSentence],
-    body_of: Callable[[str], str],
-    relevant: Sequence[int] | None = None,
-    on_statement: Callable[[CheckedSentence], None] | None = None,
-    *,
-    updates: bool = True,
-) -> Resolved | None:
-    """The verified sentences `checked` (citing `passages` by index) assembled with the statement of the
-    disagreement among the passages about `question`, or None when there is none (or it does not hold:
-    `check`). Without `updates`, values that differ by date are no disagreement (the question asked for the
-    latest, and its answer is dated). `on_statement` receives the statement once it is checked (the ask
-    stream sends it)."""
-    found = find(question, passages, relevant)
-    if found is None or check(found) or (found.status == UPDATE and not updates):
-        return None
-    kept, gone, gives_lead = settle(checked, found)
-    said = statement(found)
-    if on_statement is not None:
-        on_statement(said)
-    ordered = [*kept, said] if gives_lead else [said, *kept]
-    sentences, sources, lost = assemble(ordered, passages, body_of)
-    rendered = render(found, sources)
-    if rendered is None:
-        return None
-    text, conflict = rendered
-    sentences = [replace(s, text=text) if s.verdict == DISAGREEMENT else s for s in sentences]
-    return Resolved(sentences, sources, gone + lost, [conflict])
-
-
-def states(text: str, d: Disagreement) -> set[int]:
-    """The indices of the sides whose value `text` (an answer sentence) gives."""
-    found = set()
-    for v in find_values(text):
-        for i, side in enumerate(d.sides):
-            if comparable(side.value, v) and same_value(side.value, v):
-                found.add(i)
-    return found
-
-
-def settle(checked: Sequence[CheckedSentence], d: Disagreement) -> tuple[list[CheckedSentence], list[Sentence], bool]:
-    """The answer's sentences that may stay, those that go (with the reason), and whether the kept ones give
-    the leading value (so they come first and the statement after them). A sentence that gives a value
-    other than the lead's (the minority's, an outdated one, either side of a tie) goes: presented alone,
-    it would be a pick among sources that disagree."""
-    lead = d.lead()
-    kept, gone, gives_lead = [], [], False
-    for c in checked:
-        sides = states(c.text, d)
-        if len(sides) != 1:
-            kept.append(c)  # gives none of the values, or already weighs several
-        elif lead is not None and d.sides[next(iter(sides))] is lead:
-            kept.append(c)
-            gives_lead = True
-        else:
-            reason = _why_dropped(d, d.sides[next(iter(sides))])
-            gone.append(Sentence(c.text, (), c.verdict, round(c.support, 4), (reason,)))
-    return kept, gone, gives_lead
-
-
-def _why_dropped(d: Disagreement, side: Side) -> str:
-    first = d.sides[0].text
-    if d.status == UPDATE:
-        return f"gives {side.text}, since updated: a later report gives {first}"
-    if d.status == MINORITY:
-        return f"gives {side.text}, which only one source gives; {d.count(d.sides[0])} give {first}"
-    return f"gives {side.text} as if settled, but the sources disagree"
-
-
-def statement(d: Disagreement) -> CheckedSentence:
-    """The sentence that states the disagreement, citing (by passage index) every claim's passage at the
-    sentence that gives the value; its text is worded with passage numbers and `render`ed once sources are
-    numbered."""
-    citations = tuple(dict.fromkeys(c.passage for side in d.sides for c in _by_date(d, side)))
-    spans = {c.passage: c.sentence for side in d.sides for c in side.claims}
-    reason = Reason(ReasonKind.FROM_VALUES, "built from the values the cited sentences give; outlets and dates from "
-                    "the articles' stored fields")  # fmt: skip
-    text = _wording(d, {i: i + 1 for i in citations})
-    return CheckedSentence(text, citations, DISAGREEMENT, 1.0, (reason,), spans)
-
-
-def check(d: Disagreement) -> list[str]:
-    """What does not hold in the statement (empty when all does): every value it gives must be in the sentence
-    of each passage it cites for it, as a value of the same kind that says the same."""
-    problems = []
-    for side in d.sides:
-        for c in side.claims:
-            text = d.passages[c.passage].text
-            a, b = c.sentence
-            shown = side.shown or side.value
-            said = [v for v in find_values(text[a:b]) if comparable(shown, v) and same_value(shown, v)]
-            if not said or text[c.value.start : c.value.end] != c.value.text:
-                problems.append(f"{side.text!r} is not in the sentence of passage {c.passage + 1}")
-    return problems
-
-
-def render(d: Disagreement, sources: Sequence[Source]) -> tuple[str, Conflict] | None:
-    """The statement with each value followed by its sources' [n] markers, and the public `Conflict`; None
-    when a side lost every source (no quote could be located for it)."""
-    numbers = {s.chunk_id: s.n for s in sources}
-    by_n = {s.n: s for s in sources}
-    located: dict[int, int] = {}
-    for side in d.sides:
-        for c in side.claims:
-            n = numbers.get(d.passages[c.passage].chunk_id)
-            if n is not None:
-                located[c.passage] = n
-    if any(not any(c.passage in located for c in side.claims) for side in d.sides):
-        return None
-    values = []
-    for side in d.sides:
-        cited = [c for c in _by_date(d, side) if c.passage in located]
-        values.append(
-            ConflictValue(
-                side.text,
-                [
-                    ConflictSource(
-                        located[c.passage], by_n[located[c.passage]].article_id, d.passages[c.passage].outlet,
-                        d.passages[c.passage].published_at, d.passages[c.passage].text[c.sentence[0] : c.sentence[1]],
-                    )
-                    for c in cited
-                ],
-            )
-        )  # fmt: skip
-    conflict = Conflict(d.slot, d.kind.value, d.status, values)
-    return _wording(d, located), conflict
-
-
-def _by_date(d: Disagreement, side: Side) -> list[Claim]:
-    return sorted(side.claims, key=lambda c: d.passages[c.passage].published_at, reverse=True)
-
-
-# ---------------------------------------------------------------- wording
-
-_NUMBERS = "no one two three four five six seven eight nine ten".split()
-
-
-def _wording(d: Disagreement, numbers: dict[int, int]) -> str:
-    """The statement, its markers numbered by `numbers` (passage index -> number); claims of passages not in
-    `numbers` are left out."""
-    parts = []
-    for k, side in enumerate(d.sides):
-        claims = [c for c in _by_date(d, side) if c.passage in numbers]
-        markers = "".join(f"[{n}]" for n in sorted(numbers[c.passage] for c in claims))
-        outlets = list(dict.fromkeys(d.passages[c.passage].outlet for c in claims if d.passages[c.passage].outlet))
-        day = max((d.passages[c.passage].published_at[:10] for c in claims), default="")
-        value = side.text
-        if d.status == UPDATE:
-            if k == 0 and outlets:
-                parts.append(f"{_listed(outlets)} reported {value} on {_day(day)} {markers}")
-            elif k == 0:
-                parts.append(f"the latest report, of {_day(day)}, gives {value} {markers}")
-            else:
-                by = f" {_listed(outlets)}" if outlets else ""
-                parts.append(f"an earlier{by} report, of {_day(day)}, gave {value} {markers}")
-        elif d.status == MINORITY and k > 0:
-            parts.append(f"only one{_attributed(outlets, day)} gives {value} {markers}")
-        else:
-            n = len(claims)
-            who = _count(n) + _attributed(outlets, day)
-            verb = "gives" if n == 1 else "give"
-            parts.append(f"{who} {verb} {value} {markers}")
-    text = "; ".join(parts) + "."
-    if d.status == DISAGREEMENT:
-        text = "The sources disagree: " + text
-    return text[0].upper() + text[1:]
-
-
-def _count(n: int) -> str:
-    return f"{_NUMBERS[n] if n < len(_NUMBERS) else n} source{'s' if n != 1 else ''}"
-
-
-def _attributed(outlets: list[str], day: str) -> str:
-    bits = [b for b in (_listed(outlets), _day(day) if day else "") if b]
-    return f" ({', '.join(bits)})" if bits else ""
-
-
-def _listed(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    if len(names) > 3:
-        return f"{', '.join(names[:2])} and {len(names) - 2} others"
-    return f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def _day(iso: str) -> str:
-    try:
-        d = date.fromisoformat(iso[:10])
-    except ValueError:
-        return iso or "an unknown date"
-    return f"{d.day} {d.strftime('%B %Y')}"

@@ -27,7 +27,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from rag.citations import assemble, dropped_sentences, metadata_answer
-from rag.conflicts import Resolved, resolve
+from rag.disagreement import Resolved, resolve
 from rag.errors import InputError, NotFoundError
 from rag.generators.base import NOT_STATED, Draft, Generator, Reviser, Revision
 from rag.judges.checks import entity_issues
@@ -199,30 +199,13 @@ class Pipeline:
                 ]
                 return done(INSUFFICIENT_SUPPORT)
 
-        shown = {id(p) for p in relevant}
-        # Asked about a period, only reports from it can disagree; asked for the latest, earlier figures are not
-        # a disagreement (the answer is dated by its sources).
-        relevant_at = [
-            i
-            for i, p in enumerate(passages)
-            if id(p) in shown and (frame is None or not frame.is_window or frame.holds(p.published_at))
-        ]
-        updates = frame is None or not frame.recent
-
         def disagreement(checked: Sequence[CheckedSentence]) -> Resolved | None:
             """The answer with the passages' disagreement stated, when they disagree (timed as `conflicts`)."""
             if not self.params.conflicts:
                 return None
             t = time.perf_counter()
-            found = resolve(
-                asked,
-                passages,
-                checked,
-                bodies.__getitem__,
-                relevant_at,
-                lambda c: emit("sentence", c),
-                updates=updates,
-            )
+            found = resolve(asked, passages, checked, bodies.__getitem__, relevant=relevant, frame=frame,
+                            on_statement=lambda c: emit("sentence", c))  # fmt: skip
             timings["conflicts"] = timings.get("conflicts", 0.0) + time.perf_counter() - t
             return found
 

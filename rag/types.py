@@ -171,13 +171,14 @@ class Sentence:
 @dataclass(frozen=True)
 class ConflictSource:
     """One source of a disputed value: its number in `Answer.sources`, its article's stored outlet and date,
-    and the passage sentence that gives the value."""
+    the passage sentence that gives the value, and the value as that sentence words it."""
 
     n: int
     article_id: str
     outlet: str
     published_at: str
     sentence: str
+    value: str = ""
 
 
 @dataclass(frozen=True)

@@ -125,13 +125,18 @@ _WORD_NUMBERS = {
 _SPELLED = re.compile(
     r"\b(?P<n>(?:a\s+)?dozen|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|"
     r"five|six|seven|eight|nine))?|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
-    r"fifteen|sixteen|seventeen|eighteen|nineteen)(?:\s+(?P<scale>hundred|thousand|million|billion))?\b",
+    r"fifteen|sixteen|seventeen|eighteen|nineteen)(?:\s+(?P<scale>hundred|thousand|million|billion))?\b(?!-)",
     re.I,
 )
 # Words between a number and what it counts that are not the counted noun ("31 more people").
 _MODIFIERS = frozenset(
     "more other additional confirmed new total reported estimated registered known official separate further "
     "fewer people's".split()
+)
+# Words after a figure that are not what it counts: "above 30,000 since the war began", "1,000 so far".
+_NOT_NOUNS = frozenset(
+    """since per across among around toward towards within without including inside outside near last ago earlier
+    later each every worldwide nationwide statewide far yet already today yesterday tonight overall total""".split()
 )
 _COUNTED = re.compile(r"\s+(?:(?:[a-z][\w-]*)\s+){0,1}?(?P<noun>[a-z][a-z-]{2,})\b")
 
@@ -180,7 +185,7 @@ def _counted_noun(text: str, end: int) -> str:
     noun = words[0].lower() if words else ""
     if noun.endswith(("ed", "ing")) and noun not in ("hundred",):
         return ""  # a verb: "twelve died", "31 remaining"
-    return "" if noun in STOPWORDS or noun in _UNITS or noun in MONTHS else noun
+    return "" if noun in STOPWORDS or noun in _NOT_NOUNS or noun in _UNITS or noun in MONTHS else noun
 
 
 def _digits(literal: str) -> int:
@@ -324,7 +329,7 @@ def comparable(a: Value, b: Value) -> bool:
     if a.kind is ValueKind.NUMBER:
         if a.unit != b.unit:
             return False
-        return not (a.noun and b.noun and not _same_noun(a.noun, b.noun))
+        return not (a.noun and b.noun and not same_noun(a.noun, b.noun))
     return True
 
 
@@ -345,8 +350,10 @@ def _same_number(a: Value, b: Value) -> bool:
         return True
     if a.unit in ("area", "length", "mass") and abs(x - y) <= 0.03 * max(abs(x), abs(y)):
         return True  # converted units: reports round
+    # At the precision of the rounder figure ("more than 24,000" holds 24,100), but no further than 10% apart:
+    # "200,000" does not hold "150,000".
     digits = max(1, min(a.digits, b.digits))
-    return _round(x, digits) == _round(y, digits)
+    return _round(x, digits) == _round(y, digits) and abs(x - y) <= 0.1 * max(abs(x), abs(y))
 
 
 def _round(x: float, digits: int) -> float:
@@ -357,8 +364,16 @@ def _round(x: float, digits: int) -> float:
     return round(x, -floor(log10(abs(x))) + digits - 1)
 
 
-def _same_noun(a: str, b: str) -> bool:
-    return a == b or in_words(a, {b}) or in_words(b, {a})
+# Nouns that count people: "150,000 people", "660,000 refugees" and "24,000 Palestinians" are comparable.
+_PEOPLE = frozenset(
+    """people persons individuals refugees civilians residents migrants children adults workers students patients
+    passengers victims soldiers troops fans voters palestinians israelis ukrainians americans""".split()
+)
+
+
+def same_noun(a: str, b: str) -> bool:
+    """Two counted nouns count the same thing: one noun inflected ("delegate", "delegates") or both people."""
+    return a == b or in_words(a, {b}) or in_words(b, {a}) or (a in _PEOPLE and b in _PEOPLE)
 
 
 def _same_name(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

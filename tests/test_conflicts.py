@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag import conflicts
+from rag import conflicts, disagreement
 from rag.generators.base import Generator
 from rag.generators.extractive import ExtractiveGenerator
 from rag.judges.overlap import OverlapJudge
@@ -164,7 +164,7 @@ SUPER_BOWL = [
     article("Tom Brady won a seventh title as Super Bowl LV was played at Raymond James Stadium in Tampa, Florida.",
             id="espn", title="Brady's seventh", outlet="ESPN", published_at="2021-02-08"),
     article("Super Bowl LV was played at Raymond James Stadium in Glendale, Arizona, on February 7, the league said.",
-            id="blog", title="Super Bowl LV recap", outlet="Sports Blog", published_at="2021-02-09"),
+            id="blog", title="Super Bowl LV recap", outlet="Sports Blog", published_at="2021-02-08"),
 ]  # fmt: skip
 
 
@@ -181,7 +181,7 @@ def test_one_false_source_against_three_true_ones_is_named_as_alone(tmp_path: Pa
     assert len(c.values[0].sources) == 3 and len(c.values[1].sources) == 1
     assert answer.answer == (
         "Three sources (AP, Reuters and ESPN, 8 February 2021) give Tampa, Florida [1][2][3]; "
-        "only one (Sports Blog, 9 February 2021) gives Glendale, Arizona [4]."
+        "only one (Sports Blog, 8 February 2021) gives Glendale, Arizona [4]."
     )
     assert "Glendale" not in answer.answer.split(";")[0]  # the minority value is never the answer
     assert [s.text for s in answer.dropped][-1] == "Super Bowl LV was played in Glendale, Arizona."
@@ -281,8 +281,8 @@ def test_the_statement_holds_only_values_found_in_the_sentences_it_cites() -> No
         _passage("The strike closed 25 schools across the region on Monday.", "b", "BBC", "2024-03-04"),
     ]
     found = conflicts.find("How many schools did the strike close?", passages)
-    assert found is not None and not conflicts.check(found)
-    said = conflicts.statement(found)
+    assert found is not None and not disagreement.check(found)
+    said = disagreement.statement(found)
     assert said.verdict == "disagreement" and set(said.citations) == {0, 1}
     assert all(said.spans[i] == split_sentences(p.text)[0] for i, p in enumerate(passages))
     # A statement whose value is not where it says it is fails the check.
@@ -291,7 +291,7 @@ def test_the_statement_holds_only_values_found_in_the_sentences_it_cites() -> No
     moved = conflicts.Claim(1 - claim.passage, claim.sentence, claim.value)
     sides = (conflicts.Side(side.value, (moved,)), *found.sides[1:])
     tampered = conflicts.Disagreement(found.slot, found.kind, found.status, sides, found.passages)
-    assert conflicts.check(tampered)
+    assert disagreement.check(tampered)
 
 
 def test_sources_that_agree_give_nothing_to_find() -> None:

@@ -60,6 +60,30 @@ def flags_conflict(answer: dict[str, Any], text: str, false_answers: Sequence[st
     return names_both or bool(CONFLICT_CUES.search(m.strip_markers(text)))
 
 
+def update_scores(
+    answer: dict[str, Any], text: str, answered: bool, latest: Sequence[str], earlier: Sequence[str]
+) -> dict[str, bool]:
+    """How an answer treats a running story (the updates set): `update_flagged`, a conflict gives the latest
+    value and an earlier one; `latest_first`, the answer's first value is the latest (a flagged conflict's
+    first value, else the answer itself holds the latest and no earlier value); `stale_unflagged`, it gives an
+    earlier value and no conflict names the latest beside it."""
+    flagged = first_latest = False
+    for c in answer.get("conflicts") or []:
+        values = [v.get("value", "") for v in c.get("values", [])]
+        gives = [m.contains_answer(v, latest) or any(m.contains_answer(x, [v]) for x in latest) for v in values]
+        old = [m.contains_answer(v, earlier) for v in values]
+        if any(gives) and any(old):
+            flagged, first_latest = True, bool(gives[0])
+            break
+    names_latest = answered and m.contains_answer(text, latest)
+    names_earlier = answered and m.contains_answer(text, earlier)
+    return {
+        "update_flagged": answered and flagged,
+        "latest_first": answered and (first_latest if flagged else names_latest and not names_earlier),
+        "stale_unflagged": bool(names_earlier and not flagged),
+    }
+
+
 def time_phrased(item: Item, as_of: str) -> bool:
     """The question holds an expression of time (`rag.timeframe`) at its as-of date."""
     from datetime import date
@@ -143,6 +167,8 @@ def score_item(
         row["f1"] = m.squad_f1(shown, item.answers if item.kind == "answerable" else [])
     if "conflicts" in answer:
         row["conflicts"] = answer.get("conflicts") or []
+    if "earlier" in item.meta and item.answers:
+        row.update(update_scores(answer, text, answered, item.answers, item.meta["earlier"]))
     if item.kind == "counterfactual":
         repeats = answered and m.contains_gold(text, item.false_answers)
         true = answered and m.contains_gold(text, item.answers)
@@ -168,7 +194,17 @@ def score_item(
                 m.strip_markers(s["text"]), tuple(source_text[n] for n in s.get("citations", []) if n in source_text)
             )
             for s in row["sentences"]
+            if s.get("verdict") != "disagreement"
         ]  # fmt: skip
+        # A statement of disagreement claims, for each value, that each of its sources gives it (its wording,
+        # outlets and dates come from the articles' stored fields): each value is scored against each source.
+        sentences += [
+            m.SentenceCitations(src.get("value") or v.get("value", ""), (source_text[src["n"]],))
+            for c in row.get("conflicts", [])
+            for v in c.get("values", [])
+            for src in v.get("sources", [])
+            if src.get("n") in source_text
+        ]
         t = time.perf_counter()
         faith = m.citation_scores(sentences, lambda c, e: support(scorer, c, e))
         faith["seconds"] = round(time.perf_counter() - t, 3)
@@ -283,6 +319,13 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "repeats_false_unflagged": rounded(m.mean(float(r.get("repeats_false_unflagged", False)) for r in cf)),
             "abstained": rounded(m.mean(float(not r["answerable"]) for r in cf)),
         }
+    updated = [r for r in ok if "update_flagged" in r]
+    if updated:
+        s["updates"] = {
+            "n": len(updated),
+            **{k: rounded(m.mean(float(r[k]) for r in updated)) for k in ("update_flagged", "latest_first",
+                                                                            "stale_unflagged")},
+        }  # fmt: skip
     with_structure = [r for r in answered if "conflicts" in r]
     if with_structure:
         flagged = [r for r in with_structure if r["conflicts"]]
