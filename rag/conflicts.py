@@ -190,8 +190,17 @@ def _frame(asked: str, question: list[Value], counted: str) -> list[str]:
 
 def _counted(asked: str) -> str:
     """What a "how many" question counts ("How many delegates has Trump won?": "delegates"), or ""."""
-    m = re.search(r"\bhow many\s+(?:\w+\s+)??([a-z][\w-]+)", asked, re.I)
-    return m.group(1).lower() if m and m.group(1).lower() not in STOPWORDS else ""
+    m = re.search(r"\bhow many\s+((?:[\w-]+\s+){0,3}[\w-]+)", asked, re.I)
+    if not m:
+        return ""
+    words = m.group(1).split()
+    # "How many Republican delegates": capitalised words before another noun qualify it; "How many Palestinians
+    # have": a capitalised word before a stopword is the noun.
+    i = 0
+    while i < len(words) - 1 and words[i][:1].isupper() and words[i + 1].lower() not in STOPWORDS:
+        i += 1
+    noun = words[i].lower()
+    return "" if noun in STOPWORDS else noun
 
 
 def _in_question(v: Value, question: list[Value], words: set[str]) -> bool:
@@ -248,7 +257,7 @@ def _aligned_pairs(
                 break
             for v in left:
                 rival = next((w for w in right if comparable(v, w)), None)
-                if rival is not None and not same_value(v, rival):
+                if rival is not None and not same_value(v, rival) and not _same_head(v, rival):
                     differences.append((v, rival))
         wanted_differences = [d for d in differences if wanted is None or d[0].kind is wanted]
         if len(wanted_differences) != 1 or (len(differences) > 1 and not _dated_apart(s, t, passages)):
@@ -300,6 +309,12 @@ def _dated_apart(s: _Sentence, t: _Sentence, passages: Sequence[Passage]) -> boo
     return bool(a and b and a != b)
 
 
+def _same_head(v: Value, w: Value) -> bool:
+    """Two names with one last word ("Contact Molly Murray", "Reach Molly Murray"; "Joe Biden", "Hunter
+    Biden") may or may not be one person: never a disagreement."""
+    return v.kind is ValueKind.NAME and bool(v.core and w.core) and v.core[-1] == w.core[-1]
+
+
 def _name_like(v: Value) -> bool:
     """A capitalised word that starts a sentence is a name only if it does not read as an ordinary word."""
     return not v.initial or v.text.isupper() or "." in v.text or not v.text.lower().endswith(("ly", "ing", "ed"))
@@ -334,7 +349,7 @@ def _framed_pairs(
     for (s, v), (t, w) in itertools.combinations(claims, 2):
         if passages[s.passage].article_id == passages[t.passage].article_id:
             continue
-        if not comparable(v, w) or same_value(v, w) or _other_dates_differ(s, t, v, w):
+        if not comparable(v, w) or same_value(v, w) or _same_head(v, w) or _other_dates_differ(s, t, v, w):
             continue
         if not _dated_apart(s, t, passages) and not (_held(frame, s.about) == 1.0 and _held(frame, t.about) == 1.0):
             continue  # undated or same-day reports: only sentences that hold every word of the question
@@ -345,7 +360,7 @@ def _framed_pairs(
 # A figure next to these words is a threshold or a total, not a tally: "1,215 delegates needed", "20 of the 1,215".
 _THRESHOLD_AFTER = re.compile(
     r"^\s*(?:\w+\s+){0,2}(?:needed|required|up for grabs|at stake|available|in total|to (?:win|clinch|secure|reach))"
-    r"\b",
+    r"\b|^\s+of (?:the|its|his|her|their)\b",
     re.I,
 )
 _THRESHOLD_BEFORE = re.compile(
