@@ -95,7 +95,6 @@ class ReasonKind(StrEnum):
     # found by verification (rag.verify)
     VERBATIM = "verbatim"  # not a failure: the sentence is copied from the passage
     FROM_VALUES = "from_values"  # not a failure: a disagreement stated from values the cited sentences give
-    DISPUTED = "disputed"  # dropped: it gives one side of a disagreement (a minority, outdated or tied value)
     NO_CITATION = "no_citation"
     BAD_CITATION = "bad_citation"  # a number that refers to no passage
     FABRICATED_QUOTE = "fabricated_quote"
