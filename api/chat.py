@@ -7,6 +7,8 @@ rag.conversation). Citations travel in every channel chat clients read:
   message, or on the stream delta that carries the marker);
 - top-level `citations` (URLs, index n-1 for marker [n]) and `search_results` (title, url, date, quote
   and its offsets) on the response, or on the stream's final chunk;
+- where the sources disagree, the text says so in a sentence citing each value's sources, and `rag.conflicts`
+  carries the values with their sources' numbers (as the native answer's `conflicts`);
 - optionally a "Sources:" footer in the text (setting api.sources_footer, or `"sources_footer": true`).
 An article without a URL is cited by this service's own URL for it: /v1/documents/{id}#chars=START-END.
 
@@ -43,6 +45,7 @@ from api.schemas import (
     ChatReply,
     ChatSearchResult,
     ChatUsage,
+    ConflictOut,
     ErrorOut,
     ModelOut,
     ModelsOut,
@@ -145,7 +148,11 @@ def _channels(answer: Answer, base: str) -> dict[str, Any]:
     return {
         "citations": [source_url(s, base) for s in answer.sources],
         "search_results": [ChatSearchResult.from_source(s, source_url(s, base)) for s in answer.sources],
-        "rag": RagInfo(answerable=answer.answerable, abstain_reason=answer.abstain_reason),
+        "rag": RagInfo(
+            answerable=answer.answerable,
+            abstain_reason=answer.abstain_reason,
+            conflicts=[ConflictOut.from_conflict(c) for c in answer.conflicts],
+        ),
     }
 
 

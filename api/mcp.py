@@ -193,6 +193,11 @@ def _answer_text(answer: Answer) -> str:
     lines = [answer.answer]
     if not answer.answerable:
         lines.append(f"(no verified answer: {answer.abstain_reason})")
+    for c in answer.conflicts:
+        lines += ["", f"The sources disagree ({c.status}) on: {c.slot}"]
+        for v in c.values:
+            cited = "; ".join(_meta(f"[{s.n}]", s.outlet, s.published_at[:10]) for s in v.sources)
+            lines.append(f"- {v.value}: {cited}")
     if answer.sources:
         lines += ["", "Sources:"]
     for s in answer.sources:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler
 
 from rag.errors import InputError
 from rag.timeframe import parse_as_of
-from rag.types import AbstainReason, Answer, Article, Filters, Passage, Sentence, Source
+from rag.types import AbstainReason, Answer, Article, Conflict, Filters, Passage, Sentence, Source
 from rag.verify import CheckedSentence
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ class PassagesEvent(Out):
     passages: list[PassageOut]
 
 
-Verdict = Literal["supported", "supported_elsewhere", "metadata", "unsupported"]
+Verdict = Literal["supported", "supported_elsewhere", "metadata", "disagreement", "unsupported"]
 
 
 class SentenceOut(Out):
@@ -111,7 +111,9 @@ class SentenceOut(Out):
     verdict: Verdict = Field(
         description="supported: by a passage it cites; supported_elsewhere: its own citation failed and another"
         " retrieved passage supports it (it cites that one); metadata: built from the cited article's stored"
-        ' byline, date or outlet ("Who wrote the article?"); unsupported: kept in lenient mode only'
+        ' byline, date or outlet ("Who wrote the article?"); disagreement: states that the sources disagree, built'
+        " from the values the cited sentences give (each checked to be in the sentence it cites) and the articles'"
+        " stored outlets and dates; unsupported: kept in lenient mode only"
     )
     support: float = Field(description="the verifier's support score, 0..1")
     reasons: list[str] = Field(default_factory=list, description="why it was re-cited, kept unsupported or dropped")
@@ -153,6 +155,40 @@ class SourceOut(Out):
         return cls.model_validate(s, from_attributes=True)
 
 
+class ConflictSourceOut(Out):
+    """A source of a disputed value."""
+
+    n: int = Field(description="the number of the source in `sources` (the answer's [n] markers)")
+    article_id: str
+    outlet: str = Field(description="the article's stored outlet; empty when unknown")
+    published_at: str = Field(description="the article's stored publication date; empty when unknown")
+    sentence: str = Field(description="the passage sentence that gives the value")
+    value: str = Field("", description="the value as that sentence words it")
+
+
+class ConflictValueOut(Out):
+    """One of the values the sources give, with the sources that give it (the latest first)."""
+
+    value: str = Field(description="as the first of its sources words it")
+    sources: list[ConflictSourceOut]
+
+
+class ConflictOut(Out):
+    """Where the sources disagree on what the question asks."""
+
+    slot: str = Field(description="what the question asks (its asking part)")
+    kind: Literal["number", "date", "name"] = Field(description="the kind of value disputed")
+    status: Literal["update", "minority", "disagreement"] = Field(
+        description="update: the values differ by publication date and the latest comes first; minority: one source"
+        " alone against several, the majority's value first; disagreement: neither, the best supported first"
+    )
+    values: list[ConflictValueOut] = Field(description="in the order the answer gives them")
+
+    @classmethod
+    def from_conflict(cls, c: Conflict) -> ConflictOut:
+        return cls.model_validate(c, from_attributes=True)
+
+
 class AnswerOut(Out):
     """The answer: the same JSON as `rag ask --json`, `POST /v1/ask` and the MCP `ask` tool."""
 
@@ -166,6 +202,11 @@ class AnswerOut(Out):
     usage: dict[str, Any] = Field(default_factory=dict, description="generator, tokens, judge calls, draft, notes")
     dropped: list[SentenceOut] = Field(default_factory=list, description="drafted sentences that failed verification")
     as_of: str = Field("", description="the day the question was asked at; nothing published after it was used")
+    conflicts: list[ConflictOut] = Field(
+        default_factory=list,
+        description="where the relevant passages disagree on what the question asks, each value with its sources;"
+        " empty when they agree (answerable stays true: the disagreement is the answer)",
+    )
 
     @classmethod
     def from_answer(cls, a: Answer) -> AnswerOut:
@@ -465,6 +506,9 @@ class ChatSearchResult(Out):
 class RagInfo(Out):
     answerable: bool
     abstain_reason: AbstainReason | None
+    conflicts: list[ConflictOut] = Field(
+        default_factory=list, description="where the sources disagree, as in the native answer's `conflicts`"
+    )
 
 
 class ChatUsage(Out):

@@ -175,6 +175,12 @@ class AnswerSettings(BaseModel):
         description="questions about an article itself (who wrote it, when it was published, which outlet) are "
         "answered from its stored byline, date or outlet, cited to it (verdict `metadata`)",
     )
+    conflicts: bool = Field(
+        True,
+        description="when the relevant passages give different values for what the question asks, the answer "
+        "says so, attributes each value to its sources (outlet, date) and lists them in `conflicts` (an update: "
+        "the latest first; a lone source against several: the majority first)",
+    )
     relevant_only: bool = Field(
         False,
         description="the generator sees only the retrieved passages that pass the relevance gate (min_similarity "

@@ -156,6 +156,7 @@ def pipeline(settings: Settings, store: Store, embedder: Embedder, *, generator_
             answer_kind=a.answer_kind,
             metadata=a.metadata,
             fallback_agreement=a.fallback == "agreeing",
+            conflicts=a.conflicts,
         ),
         fallback=ExtractiveGenerator().generate if a.fallback != "none" and name != "extractive" else None,
     )

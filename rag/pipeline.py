@@ -27,6 +27,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from rag.citations import assemble, dropped_sentences, metadata_answer
+from rag.disagreement import Resolved, resolve
 from rag.errors import InputError, NotFoundError
 from rag.generators.base import NOT_STATED, Draft, Generator, Reviser, Revision
 from rag.judges.checks import entity_issues
@@ -45,6 +46,8 @@ ABSTAIN_TEXT = {
     INSUFFICIENT_SUPPORT: "The articles don't say: no answer could be verified against the retrieved passages.",
     NO_ARTICLES_IN_PERIOD: "No indexed article was published in the period the question asks about.",
 }
+
+DISAGREE_NOTE = "the passages disagree on what was asked: answered with the disagreement"
 
 # Called as the answer takes shape: ("passages", list[Passage]) after retrieval, then ("sentence",
 # CheckedSentence) for each sentence as soon as it is verified (citations index those passages).
@@ -79,6 +82,7 @@ class AskParams:
     answer_kind: bool = False  # an answer must give the kind of thing asked (a place for "where", ...)
     metadata: bool = True  # "Who wrote the article?" is answered from the article's stored fields
     fallback_agreement: bool = False  # a fallback quote must hold half the failed draft's answer words
+    conflicts: bool = True  # when the passages disagree on what was asked, the answer says so (rag.conflicts)
 
     def __post_init__(self) -> None:
         if self.passages < 1:
@@ -198,6 +202,21 @@ class Pipeline:
                 ]
                 return done(INSUFFICIENT_SUPPORT)
 
+        def disagreement(checked: Sequence[CheckedSentence]) -> Resolved | None:
+            """The answer with the passages' disagreement stated, when they disagree (timed as `conflicts`)."""
+            if not self.params.conflicts:
+                return None
+            t = time.perf_counter()
+            found = resolve(asked, passages, checked, bodies.__getitem__, relevant=relevant, frame=frame,
+                            on_statement=lambda c: emit("sentence", c))  # fmt: skip
+            timings["conflicts"] = timings.get("conflicts", 0.0) + time.perf_counter() - t
+            return found
+
+        def stated(resolved: Resolved, dropped: list[Sentence]) -> Answer:
+            text = dated(" ".join(s.text for s in resolved.sentences), frame, as_of, resolved.sources)
+            return Answer(question, text, True, None, resolved.sentences, resolved.sources,
+                          dropped=dropped + resolved.dropped, conflicts=resolved.conflicts)  # fmt: skip
+
         t = time.perf_counter()
         draft = self.generator.generate(question, passages, as_of=as_of)
         timings["generate"] = time.perf_counter() - t
@@ -214,6 +233,9 @@ class Pipeline:
         dropped = dropped_sentences(verification.dropped) + lost
         if verification.declined:
             usage["notes"] = ["the generator found no answer in the passages"]
+            if resolved := disagreement([]):
+                usage["notes"] = ["the generator found no answer in the passages", DISAGREE_NOTE]
+                return done(stated(resolved, dropped))
             return done(INSUFFICIENT_SUPPORT, dropped=dropped)
         kind = expected_kind(asked) if self.params.answer_kind else None
         failure = _failure(question, sentences, dropped, kind)
@@ -236,12 +258,19 @@ class Pipeline:
                 question, kept, dropped_sentences(checked.dropped) + kept_lost, kind
             ):
                 usage["notes"] = [f"{failure}: answered with {what} instead"]
+                if resolved := disagreement(checked.sentences):
+                    return done(stated(resolved, sentences + dropped))
                 text = dated(" ".join(s.text for s in kept), frame, as_of, kept_sources)
                 answer = Answer(question, text, True, None, kept, kept_sources, dropped=sentences + dropped)
                 return done(answer)
         if failure:
             usage["notes"] = [failure]
+            if resolved := disagreement([]):
+                usage["notes"] = [failure, DISAGREE_NOTE]
+                return done(stated(resolved, sentences + dropped))
             return done(INSUFFICIENT_SUPPORT, dropped=sentences + dropped)
+        if resolved := disagreement(verification.sentences):
+            return done(stated(resolved, dropped))
         text = dated(" ".join(s.text for s in sentences), frame, as_of, sources)
         return done(Answer(question, text, True, None, sentences, sources, dropped=dropped))
 

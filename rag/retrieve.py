@@ -229,11 +229,7 @@ class Retriever:
 
 
 def _inside(published_at: str, frame: TimeFrame) -> bool:
-    try:
-        day = date.fromisoformat(published_at[:10])
-    except ValueError:
-        return False
-    return (frame.start is None or frame.start <= day) and (frame.end is None or day < frame.end)
+    return frame.holds(published_at)
 
 
 def join_neighbours(passages: Sequence[Passage], body_of: Callable[[str], str]) -> list[Passage]:

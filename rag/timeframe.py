@@ -49,6 +49,14 @@ class TimeFrame:
     def is_window(self) -> bool:
         return self.start is not None or self.end is not None
 
+    def holds(self, published_at: str) -> bool:
+        """An article published at `published_at` (ISO) falls in the window; an undated one never does."""
+        try:
+            day = date.fromisoformat(published_at[:10])
+        except ValueError:
+            return False
+        return (self.start is None or self.start <= day) and (self.end is None or day < self.end)
+
     def describe(self) -> str:
         """The window in words, for notes and abstentions ("1 March 2024 to 31 March 2024")."""
         if not self.is_window:

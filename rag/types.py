@@ -94,6 +94,7 @@ class ReasonKind(StrEnum):
     MISSING_WORDS = "missing_words"  # the claim's content words the evidence lacks (said beside a low score)
     # found by verification (rag.verify)
     VERBATIM = "verbatim"  # not a failure: the sentence is copied from the passage
+    FROM_VALUES = "from_values"  # not a failure: a disagreement stated from values the cited sentences give
     NO_CITATION = "no_citation"
     BAD_CITATION = "bad_citation"  # a number that refers to no passage
     FABRICATED_QUOTE = "fabricated_quote"
@@ -167,6 +168,43 @@ class Sentence:
 
 
 @dataclass(frozen=True)
+class ConflictSource:
+    """One source of a disputed value: its number in `Answer.sources`, its article's stored outlet and date,
+    the passage sentence that gives the value, and the value as that sentence words it."""
+
+    n: int
+    article_id: str
+    outlet: str
+    published_at: str
+    sentence: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class ConflictValue:
+    """One of the values the sources give, as the first of them words it, with every source that gives it."""
+
+    value: str
+    sources: list[ConflictSource]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """The passages disagree on what the question asks (`slot`, a `kind` of value: number, date, name).
+
+    `status`: `update` (the values differ by publication date: the latest first), `minority` (one source
+    alone against several: the majority's value first) or `disagreement` (neither: the best supported
+    first). The answer states it in a sentence of verdict `disagreement` and never gives a minority or
+    outdated value as the answer.
+    """
+
+    slot: str
+    kind: str
+    status: str
+    values: list[ConflictValue]
+
+
+@dataclass(frozen=True)
 class Answer:
     """Everything `rag ask --json` prints and `POST /v1/ask` returns."""
 
@@ -180,6 +218,7 @@ class Answer:
     usage: dict[str, Any] = field(default_factory=dict)  # tokens, judge calls, models
     dropped: list[Sentence] = field(default_factory=list)  # drafted sentences that failed verification
     as_of: str = ""  # the day the question was asked at (ISO); nothing published after it was used
+    conflicts: list[Conflict] = field(default_factory=list)  # where the sources disagree on what was asked
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

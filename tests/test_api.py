@@ -94,6 +94,7 @@ def test_ask_returns_the_cli_json_with_quotes_at_their_offsets(client: TestClien
     a = r.json()
     assert set(a) >= {"answer", "answerable", "abstain_reason", "sentences", "sources", "timings", "usage"}
     assert a["answerable"] and "Crosetto" in a["answer"]
+    assert a["conflicts"] == []  # one article: nothing to disagree with
     assert [s["n"] for s in a["sources"]] == list(range(1, len(a["sources"]) + 1))
     for s in a["sources"]:
         assert body_of(client, s["article_id"])[s["start"] : s["end"]] == s["quote"]

@@ -132,6 +132,34 @@ def test_ask_prints_answer_and_numbered_sources(seeded: Path) -> None:
     assert "Marc Wells" in result.output and "chars " in result.output and "timings:" in result.output
 
 
+def test_ask_shows_where_sources_disagree_in_json_and_in_plain_text(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, outlet, figure in (("reuters", "Reuters", 40), ("bbc", "BBC", 25)):
+        (docs / f"{name}.md").write_text(
+            f"---\ntitle: Teachers strike\noutlet: {outlet}\ndate: 2024-03-04\n---\n\n"
+            f"The strike closed {figure} schools across the region on Monday, officials said.\n"
+        )
+    index = tmp_path / "index"
+    assert rag(index, "ingest", str(docs)).exit_code == 0
+    question = "How many schools did the strike close?"
+    result = ask(index, question, "--json")
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert answer["answerable"] is True
+    [conflict] = answer["conflicts"]
+    assert conflict["status"] == "disagreement" and conflict["kind"] == "number"
+    assert [(v["value"], [s["outlet"] for s in v["sources"]]) for v in conflict["values"]] in (
+        [("40 schools", ["Reuters"]), ("25 schools", ["BBC"])],
+        [("25 schools", ["BBC"]), ("40 schools", ["Reuters"])],
+    )
+    plain = ask(index, question)
+    assert plain.exit_code == 0
+    assert plain.output.startswith("The sources disagree: one source (")
+    assert "The sources disagree (disagreement): How many schools did the strike close?" in plain.output
+    assert "  40 schools: [" in plain.output and "Reuters · 2024-03-04" in plain.output
+
+
 def test_ask_abstains_with_a_reason_and_exit_status_0(seeded: Path) -> None:
     result = ask(seeded, "Why did Germany deny access to Sigonella?", "--json")
     assert result.exit_code == 0

@@ -64,7 +64,7 @@ def test_answer_cites_sources_in_first_cited_order_with_exact_quotes(indexed: Lo
         body = indexed.get_article(source.article_id).body
         assert body[source.start : source.end] == source.quote
     assert "300,000" in answer.sources[0].quote and "Crosetto" in answer.sources[1].quote
-    assert set(answer.timings) == {"retrieve", "generate", "verify", "total"}
+    assert set(answer.timings) == {"retrieve", "generate", "verify", "conflicts", "total"}
     assert answer.usage["prompt_tokens"] == 100
 
 

@@ -8,6 +8,7 @@ const VERDICTS = {
   supported: "verified",
   supported_elsewhere: "verified against another passage",
   unsupported: "not verified",
+  disagreement: "sources disagree: each value checked in the sentence it cites",
 };
 
 const ABSTAIN_REASONS = {

@@ -40,6 +40,11 @@ ROWS: list[tuple[str, tuple[str, ...], str]] = [
     ("repeats the false fact", ("counterfactual", "repeats_false_fact"), ".3f"),
     ("true answer (counterfactual)", ("counterfactual", "true_answer"), ".3f"),
     ("flags the conflict", ("counterfactual", "flags_conflict"), ".3f"),
+    ("repeats the false fact unflagged", ("counterfactual", "repeats_false_unflagged"), ".3f"),
+    ("answers with conflicts (share of answered)", ("conflicts", "rate"), ".3f"),
+    ("update flagged (latest and earlier value)", ("updates", "update_flagged"), ".3f"),
+    ("latest value first", ("updates", "latest_first"), ".3f"),
+    ("earlier value given unflagged", ("updates", "stale_unflagged"), ".3f"),
     ("latency total p50 / p95 s", ("_latency",), "s"),
     ("latency retrieve / generate / verify p50 s", ("_stages",), "s"),
     ("tokens prompt / completion", ("_tokens",), "s"),
@@ -302,7 +307,7 @@ def _row_html(r: dict[str, Any]) -> str:
             f"<div><small>dropped: {_e(d.get('text'))} ({_e('; '.join(d.get('reasons', [])))})</small></div>"
         )
     scores = []
-    for key in ("contains_gold", "em", "f1", "gold_rank", "repeats_false", "flags_conflict"):
+    for key in ("contains_gold", "em", "f1", "gold_rank", "repeats_false", "flags_conflict", "repeats_false_unflagged"):
         if key in r:
             scores.append(f"{key}={r[key]}")
     if faith:

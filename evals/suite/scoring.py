@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from evals.suite import metrics as m
@@ -43,6 +44,44 @@ def wrong_choices(item: Item) -> list[str]:
     gold = set(item.answers)
     others = list(item.meta.get("plausible", [])) + list(item.meta.get("other_dates", []))
     return [c for c in item.meta.get("choices", []) if c not in gold] + others
+
+
+def flags_conflict(answer: dict[str, Any], text: str, false_answers: Sequence[str], names_both: bool) -> bool:
+    """The answer flags the planted false fact as disputed: with a `conflicts` structure (this service), a
+    conflict one of whose values is the false fact; without one (another system), the answer names both
+    the true and the false fact, or uses a conflict cue ("contradict", "however", "other reports")."""
+    if "conflicts" in answer:
+        values = [v.get("value", "") for c in answer.get("conflicts") or [] for v in c.get("values", [])]
+        return any(
+            m.contains_answer(v, false_answers) or any(m.contains_answer(f, [v]) for f in false_answers)
+            for v in values
+            if len(v) >= 3
+        )
+    return names_both or bool(CONFLICT_CUES.search(m.strip_markers(text)))
+
+
+def update_scores(
+    answer: dict[str, Any], text: str, answered: bool, latest: Sequence[str], earlier: Sequence[str]
+) -> dict[str, bool]:
+    """How an answer treats a running story (the updates set): `update_flagged`, a conflict gives the latest
+    value and an earlier one; `latest_first`, the answer's first value is the latest (a flagged conflict's
+    first value, else the answer itself holds the latest and no earlier value); `stale_unflagged`, it gives an
+    earlier value and no conflict names the latest beside it."""
+    flagged = first_latest = False
+    for c in answer.get("conflicts") or []:
+        values = [v.get("value", "") for v in c.get("values", [])]
+        gives = [m.contains_answer(v, latest) or any(m.contains_answer(x, [v]) for x in latest) for v in values]
+        old = [m.contains_answer(v, earlier) for v in values]
+        if any(gives) and any(old):
+            flagged, first_latest = True, bool(gives[0])
+            break
+    names_latest = answered and m.contains_answer(text, latest)
+    names_earlier = answered and m.contains_answer(text, earlier)
+    return {
+        "update_flagged": answered and flagged,
+        "latest_first": answered and (first_latest if flagged else names_latest and not names_earlier),
+        "stale_unflagged": bool(names_earlier and not flagged),
+    }
 
 
 def time_phrased(item: Item, as_of: str) -> bool:
@@ -126,11 +165,16 @@ def score_item(
     if item.set == "squad":
         row["em"] = m.squad_em(shown, item.answers if item.kind == "answerable" else [])
         row["f1"] = m.squad_f1(shown, item.answers if item.kind == "answerable" else [])
+    if "conflicts" in answer:
+        row["conflicts"] = answer.get("conflicts") or []
+    if "earlier" in item.meta and item.answers:
+        row.update(update_scores(answer, text, answered, item.answers, item.meta["earlier"]))
     if item.kind == "counterfactual":
         repeats = answered and m.contains_gold(text, item.false_answers)
         true = answered and m.contains_gold(text, item.answers)
         row["repeats_false"] = repeats
-        row["flags_conflict"] = answered and ((repeats and true) or bool(CONFLICT_CUES.search(m.strip_markers(text))))
+        row["flags_conflict"] = answered and flags_conflict(answer, text, item.false_answers, repeats and true)
+        row["repeats_false_unflagged"] = repeats and not row["flags_conflict"]
     # retrieval
     if ranked is not None and item.has_gold_evidence:
         gold = [is_gold(item, p) for p in ranked[:RETRIEVAL_K]]
@@ -150,7 +194,17 @@ def score_item(
                 m.strip_markers(s["text"]), tuple(source_text[n] for n in s.get("citations", []) if n in source_text)
             )
             for s in row["sentences"]
+            if s.get("verdict") != "disagreement"
         ]  # fmt: skip
+        # A statement of disagreement claims, for each value, that each of its sources gives it (its wording,
+        # outlets and dates come from the articles' stored fields): each value is scored against each source.
+        sentences += [
+            m.SentenceCitations(src.get("value") or v.get("value", ""), (source_text[src["n"]],))
+            for c in row.get("conflicts", [])
+            for v in c.get("values", [])
+            for src in v.get("sources", [])
+            if src.get("n") in source_text
+        ]
         t = time.perf_counter()
         faith = m.citation_scores(sentences, lambda c, e: support(scorer, c, e))
         faith["seconds"] = round(time.perf_counter() - t, 3)
@@ -262,7 +316,27 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "repeats_false_fact": rounded(m.mean(float(r["repeats_false"]) for r in cf)),
             "true_answer": rounded(m.mean(float(bool(r.get("contains_gold"))) for r in cf)),
             "flags_conflict": rounded(m.mean(float(r["flags_conflict"]) for r in cf)),
+            "repeats_false_unflagged": rounded(m.mean(float(r.get("repeats_false_unflagged", False)) for r in cf)),
             "abstained": rounded(m.mean(float(not r["answerable"]) for r in cf)),
+        }
+    updated = [r for r in ok if "update_flagged" in r]
+    if updated:
+        s["updates"] = {
+            "n": len(updated),
+            **{k: rounded(m.mean(float(r[k]) for r in updated)) for k in ("update_flagged", "latest_first",
+                                                                            "stale_unflagged")},
+        }  # fmt: skip
+    with_structure = [r for r in answered if "conflicts" in r]
+    if with_structure:
+        flagged = [r for r in with_structure if r["conflicts"]]
+        s["conflicts"] = {
+            "answered": len(with_structure),
+            "with_conflicts": len(flagged),
+            "rate": rounded(len(flagged) / len(with_structure)),
+            "by_status": {
+                k: sum(1 for r in flagged for c in r["conflicts"] if c.get("status") == k)
+                for k in ("update", "minority", "disagreement")
+            },
         }
     stages = sorted({k for r in ok for k in r["timings"]} | {"wall"})
     latency = {}

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evals.suite.datasets import realtimeqa, timeline
+from evals.suite.datasets import realtimeqa, timeline, updates
 from evals.suite.datasets.seed_set import DEFAULT_PATH as SEED_QUESTIONS
 from evals.suite.datasets.seed_set import SEED_ARTICLE, load_seed_questions
 from rag.errors import InputError
@@ -244,6 +244,33 @@ def load_timeline(
     return EvalSet("timeline", picked, corpus, source, "running stories, each question at its as-of date")
 
 
+# ---------------------------------------------------------------- the updated-story set (disagreement by date)
+
+
+def load_updates(
+    folder: Path, limit: int | None = None, seed: int = 0, *, questions: Path = updates.DEFAULT_PATH
+) -> EvalSet:
+    """The project's questions on running stories asked when the archive holds the latest value and earlier,
+    different ones (`evals/suite/datasets/updates.py`), each at its own as-of date, against the union of every
+    RealTimeQA `_gcs` article in `folder` (as the timeline set). The gold answer is the latest value;
+    `meta["earlier"]` holds the earlier values, which the answer should name as earlier (a conflict of status
+    `update`), and `meta["other_dates"]` the same, so an answer giving one of them alone counts as confidently
+    wrong."""
+    asked = updates.load_updates_questions(questions)
+    by_question = _gcs_articles(Path(folder), None)
+    corpus = {a.id: a for articles in by_question.values() for a in articles}
+    if not corpus:
+        raise FileNotFoundError(f"no *_gcs.jsonl.gz articles in {folder}")
+    items = [
+        Item("updates", q.id, q.question, "answerable", q.latest.answers, evidence=(q.latest.evidence,),
+             meta={"date": q.as_of, "earlier": q.earlier_answers, "other_dates": q.earlier_answers,
+                   "article_url": q.latest.article_url, "published_at": q.latest.published_at, "note": q.note})
+        for q in asked
+    ]  # fmt: skip
+    source = f"{questions} (articles: {folder})"
+    return EvalSet("updates", _pick(items, limit, seed), corpus, source, "running stories: the latest value first")
+
+
 # ---------------------------------------------------------------- SQuAD 2.0
 
 
@@ -341,6 +368,7 @@ SETS: dict[str, SetSpec] = {
         "realtimeqa_nota", "realtimeqa", lambda p, limit, seed: load_realtimeqa(p, limit, seed, nota=True)
     ),
     "timeline": SetSpec("timeline", "realtimeqa", load_timeline),
+    "updates": SetSpec("updates", "realtimeqa", load_updates),
     "squad": SetSpec("squad", "squad2-dev-half/dev.json", load_squad),
     "rgb": SetSpec("rgb", "rgb/en_fact_dev.jsonl", load_rgb),
     "judge": SetSpec("judge", "judge", _judge_placeholder, kind="judge"),
@@ -356,8 +384,12 @@ def data_path(name: str, data: Path) -> Path:
 def missing_reason(name: str, data: Path) -> str | None:
     """Why set `name` cannot run (its data is missing), or None."""
     path = data_path(name, data)
-    if name in ("realtimeqa", "realtimeqa_nota", "timeline"):
-        pattern = {"realtimeqa_nota": "*_qa_nota.jsonl.gz", "timeline": "*_gcs.jsonl.gz"}.get(name, "*_qa.jsonl.gz")
+    if name in ("realtimeqa", "realtimeqa_nota", "timeline", "updates"):
+        pattern = {
+            "realtimeqa_nota": "*_qa_nota.jsonl.gz",
+            "timeline": "*_gcs.jsonl.gz",
+            "updates": "*_gcs.jsonl.gz",
+        }.get(name, "*_qa.jsonl.gz")
         if not path.is_dir() or not any(path.glob(pattern)):
             return f"no {pattern} files in {path}"
         return None

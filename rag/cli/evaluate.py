@@ -175,7 +175,7 @@ def eval_command(
     judge_limit: int | None,
     fresh: bool,
 ) -> None:
-    """Run evaluation SETS (seed, realtimeqa, realtimeqa_nota, timeline, squad, rgb, judge; default: seed).
+    """Run evaluation SETS (seed, realtimeqa, realtimeqa_nota, timeline, updates, squad, rgb, judge; default: seed).
 
     Prints a summary table and writes a JSON file and an HTML report to --out. An interrupted run,
     started again with the same options, resumes: answered questions are cached. For --url the

@@ -147,6 +147,14 @@ def _print_answer(answer: Answer, verbose: bool) -> None:
     for s in answer.sentences:
         if s.verdict == "unsupported":
             click.secho(f"  unsupported: {s.text}", fg="yellow")
+    for c in answer.conflicts:
+        click.echo()
+        click.secho(f"The sources disagree ({c.status}): {c.slot}", bold=True)
+        for v in c.values:
+            cited = "; ".join(
+                " · ".join(x for x in (f"[{s.n}]", s.outlet, s.published_at[:10]) if x) for s in v.sources
+            )
+            click.echo(f"  {v.value}: {cited}")
     if answer.sources:
         click.echo()
     for src in answer.sources:
