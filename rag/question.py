@@ -91,19 +91,16 @@ def gives_kind(sentence: str, kind: Kind, question: str) -> bool:
 
 
 def proper_names(sentence: str, question: str = "") -> list[str]:
-    """Capitalised words of `sentence` that are not the first word of a sentence, not ordinary words
-    (stopwords, months, weekdays) and not in `question`: the names an answer gives."""
+    """Capitalised words of `sentence` that are not ordinary words (stopwords, months, weekdays) and not in
+    `question`: the names an answer gives. A sentence often opens with its answer ("Texas is facing ..."),
+    so its first word counts too, at the price of taking an opening "Officials" for a name: a check that an
+    answer gives a name errs on the side of passing it."""
     sentence = normalise(sentence)
     asked = set(words(normalise(question)))
     names = []
-    for a, b in split_sentences(sentence) or [(0, len(sentence))]:
-        tokens = words(sentence[a:b], keep_case=True)
-        for i, token in enumerate(tokens):
-            low = token.lower()
-            if not token[:1].isupper() or low in STOPWORDS or low in MONTHS or low in WEEKDAYS:
-                continue
-            if i == 0 and not (len(tokens) > 1 and tokens[1][:1].isupper()):
-                continue  # "Officials said": a capital that only starts the sentence
+    for token in words(sentence, keep_case=True):
+        low = token.lower()
+        if token[:1].isupper() and low not in STOPWORDS and low not in MONTHS and low not in WEEKDAYS:
             if not in_words(low, asked):
                 names.append(token)
     return names

@@ -36,6 +36,7 @@ def test_the_focus_is_the_asking_sentence() -> None:
     [
         ("Guido Crosetto confirmed the refusal [1].", Kind.PERSON, "Who confirmed the refusal?", True),
         ("The refusal was confirmed a few nights ago [1].", Kind.PERSON, "Who confirmed the refusal?", False),
+        ("Texas is facing criticism [1].", Kind.PLACE, "Which state is facing criticism?", True),
         ("An estimated 300,000 people marched [2].", Kind.NUMBER, "How many people marched?", True),
         ("Many people marched in Rome [2].", Kind.NUMBER, "How many people marched in Rome?", False),
         ("Thousands of people marched [2].", Kind.NUMBER, "How many people marched?", True),
@@ -54,5 +55,7 @@ def test_gives_kind(sentence: str, kind: Kind, question: str, gives: bool) -> No
     assert gives_kind(sentence, kind, question) is gives
 
 
-def test_proper_names_skip_the_sentence_opening_and_the_question() -> None:
-    assert proper_names("Officials said Guido Crosetto spoke in Rome.", "Who spoke in Rome?") == ["Guido", "Crosetto"]
+def test_proper_names_skip_ordinary_words_and_the_question() -> None:
+    assert proper_names("The minister Guido Crosetto spoke in Rome.", "Who spoke in Rome?") == ["Guido", "Crosetto"]
+    assert proper_names("Texas is facing criticism [1].", "Which state is facing criticism?") == ["Texas"]
+    assert proper_names('"Oppenheimer" won in January.', "Which movie won?") == ["Oppenheimer"]
