@@ -100,9 +100,9 @@ def proper_names(sentence: str, question: str = "") -> list[str]:
     names = []
     for token in words(sentence, keep_case=True):
         low = token.lower()
-        if token[:1].isupper() and low not in STOPWORDS and low not in MONTHS and low not in WEEKDAYS:
-            if not in_words(low, asked):
-                names.append(token)
+        capitalised = token[:1].isupper() and low not in STOPWORDS and low not in MONTHS and low not in WEEKDAYS
+        if capitalised and not in_words(low, asked):
+            names.append(token)
     return names
 
 
