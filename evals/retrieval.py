@@ -9,10 +9,11 @@ Variants (each question's date is its as-of date where one is given):
 - `plain`: no time at all (the pipeline before time-awareness);
 - `as-of`: nothing published after the question's date;
 - `time`: as-of, plus the question's time expression as a window of publication dates;
-- `recent`: time, plus the recency prior on "latest"-like words (the default pipeline);
+- `recent`: time, plus the recency prior on "latest"-like words;
 - `always`: time, plus the recency prior on every question;
 - `phrased`, `soft`, `soft-phrased`, `soft-always`, `prior-only`: the recency prior on time-phrased questions
-  and/or the window as a prior (`window=prior`) rather than a filter (see `VARIANTS`);
+  and/or the window as a prior (`window=prior`) rather than a filter (see `VARIANTS`; `soft-phrased` is the
+  default);
 - `default`: what the pipeline does by default.
 `--queries question focus focus+names` also tries searching for the asking sentence only (`rag.question.focus`),
 or with the names of the question's preamble.

@@ -1,7 +1,7 @@
 """Answers on the seed-article question set, through the same pipeline `rag ask` uses.
 
     python -m evals.seed_eval [--generator local|extractive|openai] [--index DIR] [--limit N] [--out FILE]
-                              [--replay FILE] [--system-prompt FILE]
+                              [--replay FILE] [--as-of DATE] [--system-prompt FILE]
 
 `--replay FILE` answers with the drafts recorded in an earlier `--out` file instead of generating (the
 rest of the pipeline, verification and fallback included, runs as usual): a verification or judge
@@ -32,11 +32,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from evals.suite.datasets.seed_set import DEFAULT_PATH, SEED_ARTICLE, SeedQuestion, load_seed_questions
+from evals.suite.datasets.seed_set import ASKED_ON, DEFAULT_PATH, SEED_ARTICLE, SeedQuestion, load_seed_questions
 from evals.suite.replay import ReplayGenerator
 from rag import factory
 from rag.config import Settings
-from rag.types import Answer
+from rag.types import Answer, Filters
 
 _PUNCT = re.compile(r"[^\w\s]")
 _MARKERS = re.compile(r"\[\d+\]")
@@ -134,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ids", nargs="*", default=[], help="only these question ids")
     ap.add_argument("--out", type=Path, help="write per-question rows and the summary as JSON")
     ap.add_argument("--replay", type=Path, help="answer with the drafts recorded in this earlier --out file")
+    ap.add_argument(
+        "--as-of", default=ASKED_ON, help=f"ask every question as of this date (default {ASKED_ON}, the article's day)"
+    )
     ap.add_argument("--system-prompt", type=Path, help="a file whose text replaces the generator's system prompt")
     args = ap.parse_args(argv)
     if args.system_prompt:
@@ -164,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         for n, q in enumerate(questions, 1):
             if replay is not None:
                 replay.current = q.id
-            answer = pipeline.ask(q.question)
+            answer = pipeline.ask(q.question, Filters(as_of=args.as_of))
             body = store.get_article(answer.sources[0].article_id).body if answer.sources else ""
             row = score(q, answer, body, raw)
             rows.append(row)

@@ -148,7 +148,7 @@ class AnswerSettings(BaseModel):
     max_question_chars: int = Field(1000, ge=1, description="longer questions are refused")
     max_tokens: int = Field(256, ge=1, description="longest draft the generator may write, in its tokens")
     fallback: str = Field(
-        "extractive",
+        "agreeing",
         pattern="^(extractive|agreeing|none)$",
         description="when no drafted sentence that answers survives verification: `extractive` (quote the passage "
         "sentence that best answers, guided by the draft), `agreeing` (the same, but only a sentence holding half "
@@ -166,7 +166,7 @@ class AnswerSettings(BaseModel):
         "(the overlap once: a shorter prompt; the bundled model answered fewer seed questions with it)",
     )
     answer_kind: bool = Field(
-        False,
+        True,
         description="an answer must give the kind of thing asked (a person for who, a place for where, a number "
         "for how many, a year or date for when); one that does not is no answer",
     )
@@ -222,10 +222,10 @@ class VerifySettings(BaseModel):
         "publication date at the as-of date",
     )
     modality: bool = Field(
-        False, description="a sentence stating as done what its passage states as planned or possible fails"
+        True, description="a sentence stating as done what its passage states as planned or possible fails"
     )
     alignment: bool = Field(
-        False,
+        True,
         description="the answer's names and figures must stand in a passage sentence about what the question asks",
     )
 

@@ -79,9 +79,9 @@ class AskParams:
     revise: bool = False  # when no answering sentence survives, ask a generator that can revise once more
     join_neighbours: bool = False  # overlapping or touching passages of one article become one (shorter prompt)
     relevant_only: bool = False  # the generator sees only the passages that pass the relevance gate
-    answer_kind: bool = False  # an answer must give the kind of thing asked (a place for "where", ...)
+    answer_kind: bool = True  # an answer must give the kind of thing asked (a place for "where", ...)
     metadata: bool = True  # "Who wrote the article?" is answered from the article's stored fields
-    fallback_agreement: bool = False  # a fallback quote must hold half the failed draft's answer words
+    fallback_agreement: bool = True  # a fallback quote must hold half the failed draft's answer words
     conflicts: bool = True  # when the passages disagree on what was asked, the answer says so (rag.conflicts)
 
     def __post_init__(self) -> None:

@@ -37,7 +37,7 @@ _PERSON_NOUNS = "person president minister leader ceo actor actress singer playe
 
 _KINDS: list[tuple[Kind, re.Pattern[str]]] = [
     (Kind.YEAR, re.compile(r"\b(?:in )?(?:what|which) year\b", re.I)),
-    (Kind.DATE, re.compile(r"\b(?:when|(?:what|which) (?:date|day))\b", re.I)),
+    (Kind.DATE, re.compile(r"\b(?:when|(?:what|which) (?:date|day)|how long ago)\b", re.I)),
     (
         Kind.NUMBER,
         re.compile(r"\bhow (?:many|much|old|long|far|tall|high)\b|\bwhat (?:number|percentage|share)\b", re.I),
@@ -54,7 +54,15 @@ _NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve dozen twenty thirty forty fifty sixty seventy "
     "eighty ninety hundred hundreds thousand thousands million millions billion billions trillion half".split()
 )
-_DATE_WORDS = frozenset(MONTHS) | WEEKDAYS | {"yesterday", "today", "tonight", "tomorrow", "week", "weekend", "ago"}
+# A date may be relative: "a few nights ago", "last summer", "earlier this month".
+_DATE_WORDS = (
+    frozenset(MONTHS)
+    | WEEKDAYS
+    | frozenset(
+        "yesterday today tonight tomorrow ago morning evening night nights day days week weeks weekend month "
+        "months year years decade spring summer autumn fall winter".split()
+    )
+)
 
 
 def focus(question: str) -> str:

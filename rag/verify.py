@@ -174,8 +174,8 @@ class Verifier:
         strict: bool = True,
         recite_candidates: int = 2,
         recite_min_score: float = 0.0,
-        modality: bool = False,
-        alignment: bool = False,
+        modality: bool = True,
+        alignment: bool = True,
         time_words: bool = True,
     ) -> None:
         """`recite_min_score`: the judge score a sentence re-cited to another passage needs (each passage tried

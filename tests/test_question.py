@@ -16,6 +16,8 @@ from rag.question import Kind, expected_kind, focus, gives_kind, proper_names
         ("How many people marched in Rome?", Kind.NUMBER),
         ("In what year did Meloni become prime minister?", Kind.YEAR),
         ("When did the vote take place?", Kind.DATE),
+        ("How long ago did the refusal happen?", Kind.DATE),  # a time, not a number
+        ("Since when have demonstrations erupted?", Kind.DATE),
         ("Which company announced layoffs?", Kind.NAME),
         ("Scott Adams died this week. He was best known for creating which comic strip?", None),
         ("Why did Italy refuse?", None),
@@ -47,6 +49,10 @@ def test_the_focus_is_the_asking_sentence() -> None:
             True,
         ),
         ("Meloni leads the government [1].", Kind.YEAR, "In what year did Meloni become prime minister?", False),
+        # a date may be relative
+        ("The refusal took place a few nights ago [1].", Kind.DATE, "How long ago did the refusal happen?", True),
+        ("They erupted from last summer onward [1].", Kind.DATE, "Since when have demonstrations erupted?", True),
+        ("They erupted in Rome [1].", Kind.DATE, "Since when have demonstrations erupted?", False),
         ("He was captured in Caracas [1].", Kind.PLACE, "Where was Maduro captured?", True),
         ("Maduro was captured by special forces [1].", Kind.PLACE, "Where was Maduro captured?", False),
     ],

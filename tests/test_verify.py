@@ -193,7 +193,7 @@ def one_passage(text: str, published_at: str = "") -> list[Passage]:
 def test_a_plan_is_not_a_deed_when_modality_is_checked() -> None:
     text = "The governor of Ohio will sign the budget bill on Friday, his aides said."
     draft = "The governor of Ohio signed the budget bill [1]."
-    plain = Verifier(OverlapJudge()).verify("Did the governor sign the bill?", one_passage(text), draft)
+    plain = Verifier(OverlapJudge(), modality=False).verify("Did the governor sign the bill?", one_passage(text), draft)
     checked = Verifier(OverlapJudge(), modality=True).verify(
         "Did the governor sign the bill?", one_passage(text), draft
     )

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from evals.suite.datasets import realtimeqa, timeline, updates
+from evals.suite.datasets.seed_set import ASKED_ON, SEED_ARTICLE, load_seed_questions
 from evals.suite.datasets.seed_set import DEFAULT_PATH as SEED_QUESTIONS
-from evals.suite.datasets.seed_set import SEED_ARTICLE, load_seed_questions
 from rag.errors import InputError
 from rag.ingest import read_sources
 from rag.readers.base import IngestProblem
@@ -115,7 +115,7 @@ def load_seed(path: Path = SEED_QUESTIONS, limit: int | None = None, seed: int =
             kind="answerable" if q.answerable else "unanswerable",
             answers=q.answers,
             evidence=(q.evidence,) if q.evidence.strip() else (),
-            meta={"seed_kind": q.kind, **({"note": q.note} if q.note else {})},
+            meta={"seed_kind": q.kind, "date": ASKED_ON, **({"note": q.note} if q.note else {})},
         )
         for q in load_seed_questions(path)
     ]

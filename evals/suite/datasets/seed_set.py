@@ -10,6 +10,10 @@
 - `evidence`: the supporting sentence copied verbatim from the article ("" when not answerable).
 - `note` (optional): why a question cannot be answered, and what the article says instead.
 
+The questions are asked as of `ASKED_ON`, the seed article's publication day: they were written about it
+as news ("When did the refusal happen?" is answered "a few nights ago"), and asked months later the
+article's "recent" and "a few nights ago" no longer hold for today (`rag.verify`'s time-word check).
+
 `load_seed_questions` checks every line and raises ValueError naming the file and line on any problem.
 """
 
@@ -24,6 +28,7 @@ from evals.suite.datasets import REPO_ROOT
 DEFAULT_PATH = Path(__file__).with_name("seed_questions.jsonl")
 SEED_ARTICLE = REPO_ROOT / "seeds" / "000_397e3221e5c587a0.txt"
 
+ASKED_ON = "2026-04-01"  # the seed article's date line
 KINDS = ("answerable", "unanswerable", "false_premise")
 _REQUIRED = ("id", "question", "kind", "answers", "evidence")
 _OPTIONAL = ("note",)
