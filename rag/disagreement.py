@@ -49,12 +49,18 @@ def resolve(
     """The verified sentences `checked` (citing `passages` by index) assembled with the statement of the
     disagreement among the `relevant` passages (all when None) about `question`, or None when there is none
     (or it does not hold: `check`). With a time `frame` read from the question, only passages of its period
-    can disagree, and when it asks for the latest, values that differ by date are no disagreement (the
+    (or undated) can disagree, and when it asks for the latest, values that differ by date are no disagreement (the
     answer is dated by its sources). `on_statement` receives the statement once it is checked (the ask
     stream sends it)."""
     shown = {id(p) for p in (passages if relevant is None else relevant)}
     period = frame if frame is not None and frame.is_window else None
-    chosen = [i for i, p in enumerate(passages) if id(p) in shown and (period is None or period.holds(p.published_at))]
+    # An undated passage may belong to the period: it stays among the accounts compared (hiding a rival
+    # account is the worse mistake; its side is shown undated).
+    chosen = [
+        i
+        for i, p in enumerate(passages)
+        if id(p) in shown and (period is None or not p.published_at or period.holds(p.published_at))
+    ]
     found = find(question, passages, chosen)
     if found is None or check(found) or (found.status == UPDATE and frame is not None and frame.recent):
         return None

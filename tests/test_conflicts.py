@@ -69,6 +69,15 @@ FIGURES = [
 ]  # fmt: skip
 
 
+def test_undated_accounts_of_a_period_asked_about_still_disagree(tmp_path: Path, embedder, ingest) -> None:
+    """Nothing says an undated article lies outside the period a question names ("in 2024"): its account
+    is compared, not hidden (RGB's documents are all undated)."""
+    undated = [article(a.body, id=a.id, title=a.title, outlet=a.outlet) for a in FIGURES]
+    answer = ask(tmp_path, embedder, ingest, undated, "How many schools did the strike close in 2024?")
+    well_formed(answer)
+    assert {v.value for v in answer.conflicts[0].values} == {"40 schools", "25 schools"}
+
+
 def test_two_outlets_disagreeing_on_a_figure_are_both_attributed(tmp_path: Path, embedder, ingest) -> None:
     answer = ask(tmp_path, embedder, ingest, FIGURES, "How many schools did the strike close?")
     well_formed(answer)
