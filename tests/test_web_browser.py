@@ -81,10 +81,10 @@ def page(browser: Any) -> Iterator[Page]:
     assert not errors, errors
 
 
-def ask(page: Page, question: str) -> None:
+def ask(page: Page, question: str, timeout: float = 5_000) -> None:
     page.fill("#question", question)
     page.press("#question", "Enter")
-    expect(page.locator("#progress")).to_have_text(ANSWERED)
+    expect(page.locator("#progress")).to_have_text(ANSWERED, timeout=timeout)
 
 
 def article_body(server: Server, article_id: str = SEED_ID) -> str:
@@ -501,3 +501,42 @@ def test_first_render_and_first_verified_sentence_times(page: Page, seeded: Serv
     print("web page timings (ms, medians):", json.dumps(figures))
     # The target is 200 ms to first render; the bound here leaves room for a loaded CI machine.
     assert figures["fcp"] < 1000 and figures["first_sentence"] < 2000
+
+
+# -- the real models -------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_the_page_with_the_local_model(page: Page, tmp_path: Path) -> None:
+    """The default stack (MiniLM, the local LLM drafting and judging) behind the page: the seed question is
+    answered with a verified sentence, and its citation opens the article on exactly the quoted text."""
+    from api.service import Service
+    from rag import factory
+    from rag.config import Settings
+    from rag.errors import ModelError
+    from rag.ingest import read_upload
+
+    from .conftest import SEED
+
+    settings = Settings(index_dir=tmp_path / "index")
+    service = Service.from_settings(settings)
+    try:
+        service.upsert(read_upload(SEED.read_bytes(), "seed.txt"))
+        try:
+            factory.warm_up(service.pipeline)
+        except ModelError as exc:
+            pytest.skip(f"local LLM unavailable: {exc}")
+        with Server(service) as server:
+            page.set_default_timeout(180_000)  # a draft and its checks take seconds on 2 cores
+            page.goto(f"{server.url}/")
+            ask(page, "Who confirmed the refusal?", timeout=180_000)
+            sentence = page.locator("#sentences li").first
+            expect(sentence).to_contain_text("Crosetto")
+            expect(sentence.locator(".badge")).to_have_text(re.compile("verified"))
+            cite = sentence.locator("a.cite").first
+            href = str(cite.get_attribute("href"))
+            article_id, start, end = re.fullmatch(r"#doc=(\w+)&chars=(\d+)-(\d+)", href).groups()  # type: ignore[union-attr]
+            cite.click()
+            expect(page.locator("#cited")).to_be_in_viewport()
+            assert text_of(page, "#cited") == article_body(server, article_id)[int(start) : int(end)]
+            screenshot(page, tmp_path, "web-answer-local.png")
+    finally:
+        service.close()
