@@ -205,6 +205,15 @@ def test_a_plan_is_not_a_deed_when_modality_is_checked() -> None:
     assert asserted.sentences
 
 
+def test_a_possibility_may_be_restated_as_a_possibility() -> None:
+    """"can" in the claim is as modal as "may" in the passage (a case the labelled judge sets showed)."""
+    from rag.judges.checks import modality_issue
+
+    evidence = "Environmental agents may cause epigenetic changes that alter how genes are expressed."
+    assert modality_issue("Epigenetic changes can be caused by environmental agents.", evidence) is None
+    assert modality_issue("Environmental agents caused epigenetic changes.", evidence) is not None
+
+
 def test_an_answer_taken_from_a_sentence_about_something_else_is_rejected() -> None:
     text = (
         "Nicolas Maduro was captured in Caracas on Saturday by special forces. "

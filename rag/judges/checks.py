@@ -352,7 +352,7 @@ _MODAL = re.compile(
     re.IGNORECASE,
 )
 _CLAIM_MODAL = re.compile(
-    r"\b(?:will|would|could|may|might|shall|should|set to|expected|scheduled|due to|likely|poised|slated|plan\w*|"
+    r"\b(?:will|would|could|can|cannot|may|might|shall|should|set to|expected|scheduled|due to|likely|poised|slated|plan\w*|"
     r"intend\w*|aim\w*|hope\w*|seek\w*|threat\w*|vow\w*|want\w*|propos\w*|consider\w*|possib\w*|if)\b",
     re.IGNORECASE,
 )
