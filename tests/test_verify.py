@@ -206,7 +206,7 @@ def test_a_plan_is_not_a_deed_when_modality_is_checked() -> None:
 
 
 def test_a_possibility_may_be_restated_as_a_possibility() -> None:
-    """"can" in the claim is as modal as "may" in the passage (a case the labelled judge sets showed)."""
+    """A claim saying "can" is as modal as a passage saying "may" (a case the labelled judge sets showed)."""
     from rag.judges.checks import modality_issue
 
     evidence = "Environmental agents may cause epigenetic changes that alter how genes are expressed."

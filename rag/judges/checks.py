@@ -352,8 +352,8 @@ _MODAL = re.compile(
     re.IGNORECASE,
 )
 _CLAIM_MODAL = re.compile(
-    r"\b(?:will|would|could|can|cannot|may|might|shall|should|set to|expected|scheduled|due to|likely|poised|slated|plan\w*|"
-    r"intend\w*|aim\w*|hope\w*|seek\w*|threat\w*|vow\w*|want\w*|propos\w*|consider\w*|possib\w*|if)\b",
+    r"\b(?:will|would|could|can|cannot|may|might|shall|should|set to|expected|scheduled|due to|likely|poised|slated|"
+    r"plan\w*|intend\w*|aim\w*|hope\w*|seek\w*|threat\w*|vow\w*|want\w*|propos\w*|consider\w*|possib\w*|if)\b",
     re.IGNORECASE,
 )
 
