@@ -469,3 +469,37 @@ class TestLocalStore(StoreContract):
         yield run
         for s in opened:
             s.close()
+
+
+def open_milvus(uri: str, path: Path, embedder: HashEmbedder) -> Store:
+    """A MilvusStore on `uri` with exact (FLAT) search, created when missing; skipped without the extra."""
+    pytest.importorskip("pymilvus", reason='the Milvus store needs the extra: pip install -e ".[scale]"')
+    pytest.importorskip("milvus_lite", reason='Milvus Lite needs the extra: pip install -e ".[scale]"')
+    from rag.store.milvus import MilvusStore
+
+    return MilvusStore.open(
+        uri, path=path, embed_model=embedder.name, dim=embedder.dim, create=make_config(embedder), index_type="FLAT"
+    )
+
+
+@pytest.mark.milvus
+class TestMilvusStore(StoreContract):
+    """MilvusStore on a Milvus Lite file in a temporary folder (exact FLAT search, as the contract's rankings need)."""
+
+    @pytest.fixture
+    def store(self, tmp_path: Path, embedder: HashEmbedder) -> Iterator[Store]:
+        s = open_milvus(str(tmp_path / "index" / "milvus.db"), tmp_path / "index", embedder)
+        yield s
+        s.close()
+
+    @pytest.fixture
+    def reopen(self, embedder: HashEmbedder) -> Iterator[Reopen]:
+        opened: list[Store] = []
+
+        def run(store: Store) -> Store:
+            opened.append(open_milvus(getattr(store, "uri"), store.path, embedder))  # noqa: B009
+            return opened[-1]
+
+        yield run
+        for s in opened:
+            s.close()
