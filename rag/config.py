@@ -60,6 +60,32 @@ class IndexSettings(BaseModel):
     )
 
 
+class StoreSettings(BaseModel):
+    kind: str = Field(
+        "local",
+        pattern="^(local|milvus)$",
+        description="`local`: SQLite + FAISS in `index_dir`; `milvus`: Milvus at `store.uri` (the extra `scale`; "
+        "docs/scaling.md)",
+    )
+    uri: str = Field(
+        "",
+        description="with `kind=milvus`: a Milvus Lite file (`./index/milvus.db`) or a server (`http://host:19530`); "
+        "none = `milvus.db` in `index_dir`",
+    )
+    token_env: str = Field(
+        "RAG_MILVUS_TOKEN",
+        description="environment variable holding the Milvus server's token (`user:password` or an API key)",
+    )
+    prefix: str = Field(
+        "rag", pattern="^[A-Za-z_][A-Za-z0-9_]*$", description="collection name prefix: several indexes per Milvus"
+    )
+    index_type: str = Field(
+        "AUTOINDEX",
+        pattern="^(AUTOINDEX|FLAT|HNSW|IVF_FLAT)$",
+        description="Milvus vector index of a new index (FLAT: exact; AUTOINDEX: the server's choice, HNSW in Lite)",
+    )
+
+
 class RetrieveSettings(BaseModel):
     top_k: int = Field(5, ge=1, le=100, description="passages returned by search")
     candidates: int = Field(
@@ -278,6 +304,7 @@ class Settings(BaseSettings):
     embed: EmbedSettings = EmbedSettings()
     chunk: ChunkSettings = ChunkSettings()
     index: IndexSettings = IndexSettings()
+    store: StoreSettings = StoreSettings()
     retrieve: RetrieveSettings = RetrieveSettings()
     ingest: IngestSettings = IngestSettings()
     answer: AnswerSettings = AnswerSettings()

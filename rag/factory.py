@@ -31,8 +31,9 @@ def embedder(settings: Settings) -> Embedder:
     return load_embedder(s.model, batch_size=s.batch_size, threads=s.threads or None, runtime=s.runtime)
 
 
-def store(settings: Settings, embedder: Embedder, *, create: bool = False) -> LocalStore:
-    """The index at `settings.index_dir`; with `create`, a new one is made if none exists."""
+def store(settings: Settings, embedder: Embedder, *, create: bool = False) -> Store:
+    """The configured index (`settings.store.kind`): a `LocalStore` in `settings.index_dir`, or a `MilvusStore`
+    at `settings.store.uri` (pymilvus imported only then); with `create`, a new one is made if none exists."""
     c = settings.chunk
     config = IndexConfig(
         embed_model=embedder.name,
@@ -43,6 +44,20 @@ def store(settings: Settings, embedder: Embedder, *, create: bool = False) -> Lo
         overlap_tokens=c.overlap_tokens,
         title_prefix=c.title_prefix,
     )
+    if settings.store.kind == "milvus":
+        from rag.store.milvus import MilvusStore
+
+        s = settings.store
+        return MilvusStore.open(
+            s.uri or str(settings.index_dir / "milvus.db"),
+            path=settings.index_dir,
+            embed_model=embedder.name,
+            dim=embedder.dim,
+            create=config if create else None,
+            token_env=s.token_env,
+            prefix=s.prefix,
+            index_type=s.index_type,
+        )
     return LocalStore.open(
         settings.index_dir,
         embed_model=embedder.name,

@@ -15,7 +15,7 @@ from rag.errors import RagError
 
 if TYPE_CHECKING:
     from rag.embedders.base import Embedder
-    from rag.store.local import LocalStore
+    from rag.store.base import Store
     from rag.types import Filters
 
 EXIT_PROBLEMS = 1  # some input could not be read (the rest was)
@@ -42,7 +42,7 @@ class CliContext:
 
         return factory.embedder(self.settings)
 
-    def store(self, embedder: Embedder, *, create: bool = False) -> LocalStore:
+    def store(self, embedder: Embedder, *, create: bool = False) -> Store:
         from rag import factory
 
         return factory.store(self.settings, embedder, create=create)

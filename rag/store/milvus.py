@@ -336,11 +336,18 @@ class MilvusStore:
 
     # -- reading ------------------------------------------------------------------------------
     def _articles(self, expr: str, fields: list[str]) -> list[dict[str, Any]]:
-        """Every article row matching `expr` ("" for all), read in pages."""
+        """Every article row matching `expr` ("" for all): a server's are read in pages by `query_iterator`;
+        Milvus Lite lacks the `AllocTimestamp` call the iterator starts with (it logs a traceback, then falls
+        back), so a Lite index is read in one query."""
+        if is_lite(self.uri):
+            rows: list[dict[str, Any]] = self.client.query(
+                self.names["articles"], filter=expr or 'id != ""', output_fields=fields
+            )
+            return rows
         iterator = self.client.query_iterator(
             self.names["articles"], batch_size=1000, filter=expr, output_fields=fields
         )
-        rows: list[dict[str, Any]] = []
+        rows = []
         while batch := iterator.next():
             rows += batch
         iterator.close()
