@@ -1,8 +1,8 @@
 """The `rag` command line: reads settings, wires the library together, translates errors to exit codes.
 
 One module per group of commands: `index` (ingest, delete, info), `query` (search, ask), `serve` (serve,
-mcp), `evaluate` (eval, judge); `context` holds what they share. Commands import heavy modules inside
-their bodies, so `rag --help` starts fast.
+mcp), `evaluate` (eval, judge), `migrate` (migrate); `context` holds what they share. Commands import heavy
+modules inside their bodies, so `rag --help` starts fast.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from rag.cli import evaluate, index, query, serve
+from rag.cli import evaluate, index, migrate, query, serve
 from rag.cli.context import CliContext
 
 
@@ -39,5 +39,6 @@ for command in (
     evaluate.judge_command,
     index.info,
     evaluate.eval_command,
+    migrate.migrate,
 ):
     main.add_command(command)

@@ -48,7 +48,8 @@ _BM25 = f"bm25(chunks_fts, {BM25_WEIGHTS[0]}, {BM25_WEIGHTS[1]})"
 
 class LocalStore:
     """An index in one folder (a `rag.store.base.Store`). Open with `LocalStore.open`; write inside
-    `with store.writing():`. Beyond the contract: `fts5_search`, and `lexical` (the in-memory BM25)."""
+    `with store.writing():`. Beyond the contract: `fts5_search`, `lexical` (the in-memory BM25), and
+    `article_ids` with `export` (what `rag migrate` copies)."""
 
     def __init__(self, path: Path, config: IndexConfig, manifest: dict[str, Any], exact_max: int) -> None:
         self.path = path
@@ -321,6 +322,21 @@ class LocalStore:
         if row is None:
             raise NotFoundError(f"no article with id {article_id!r} in {self.path}")
         return Article(*row)
+
+    def article_ids(self) -> list[str]:
+        """Every article id, sorted."""
+        return [r[0] for r in self._db.execute("SELECT id FROM articles ORDER BY id").fetchall()]
+
+    def export(self, article_id: str) -> tuple[Article, list[Chunk], np.ndarray]:
+        """The article as written: its chunks in order and their stored vectors, ready for another `Store.write`."""
+        article = self.get_article(article_id)
+        rows = self._db.execute(
+            'SELECT position, start, "end", text, n_tokens, embedding FROM chunks WHERE article_id=? ORDER BY position',
+            (article_id,),
+        ).fetchall()
+        chunks = [Chunk(article_id, p, s, e, t, n) for p, s, e, t, n, _ in rows]
+        vectors = np.frombuffer(b"".join(r[5] for r in rows), dtype=np.float32).reshape(-1, self.config.dim)
+        return article, chunks, vectors
 
     def find_article_ids(self, ref: str) -> list[str]:
         """Article ids matching an id, a URL, or a source path (as `rag delete` accepts)."""

@@ -11,12 +11,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
 from rag.cli import main
 from rag.embedders.hashing import HashEmbedder
 from rag.errors import StoreError
+from rag.store.base import text_hash
 from rag.store.milvus_schema import filter_expression, load_pymilvus
 from rag.types import Article, Filters
 from tests.conftest import SEED, article
@@ -193,3 +195,38 @@ def test_without_the_extra_the_message_names_it(monkeypatch: pytest.MonkeyPatch,
         load_pymilvus()
     result = rag(tmp_path / "index", "ingest", str(SEED))
     assert result.exit_code != 0 and ".[scale]" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.milvus
+def test_rag_migrate_copies_a_local_index_without_re_embedding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("milvus_lite", reason='Milvus Lite needs the extra: pip install -e ".[scale]"')
+    from rag.embedders.hashing import HashEmbedder as Embedder
+    from rag.store.local import LocalStore
+    from rag.store.milvus import MilvusStore
+
+    index, uri = tmp_path / "index", str(tmp_path / "milvus" / "milvus.db")
+    local = {"RAG_EMBED__MODEL": "fake-hash"}
+    assert rag(index, "ingest", str(SEED.parent), env=local).exit_code == 0
+    monkeypatch.setattr(Embedder, "embed", lambda *a, **k: pytest.fail("migrate must not embed"))
+    result = rag(index, "migrate", "--to", uri, env=local)
+    assert result.exit_code == 0, result.output
+    assert "Copied 1 articles (0 already there)" in result.output and "The counts match." in result.output
+    again = rag(index, "migrate", "--to", uri, env=local)
+    assert again.exit_code == 0 and "Copied 0 articles (1 already there)" in again.output, again.output
+    monkeypatch.undo()
+    config = json.loads(rag(index, "info", "--json", env=local).output)["config"]
+    source = LocalStore.open(index, embed_model=config["embed_model"], dim=config["dim"])
+    target = MilvusStore.open(uri, path=Path(uri).parent, embed_model=config["embed_model"], dim=config["dim"])
+    try:
+        assert target.counts() == source.counts() and target.config == source.config
+        [article_id] = source.article_ids()
+        article, chunks, vectors = source.export(article_id)
+        assert target.get_article(article_id) == article
+        copied = target.reusable_vectors(article_id)
+        assert all(np.array_equal(copied[text_hash(c.text)], v) for c, v in zip(chunks, vectors, strict=True))
+    finally:
+        source.close()
+        target.close()
+    env = {**EXTRACTIVE, "RAG_STORE__URI": uri}
+    answer = json.loads(rag(index, "ask", "Who confirmed the refusal?", "--json", env=env).output)
+    assert answer["answerable"] is True and "Crosetto" in answer["answer"]
