@@ -139,18 +139,19 @@ def _resolve(kind: str, m: re.Match[str], as_of: date) -> TimeFrame | None:
         return window(as_of - timedelta(days=n + 1), tomorrow)
     if kind == "this_week":
         return window(as_of - timedelta(days=WEEK), tomorrow)
+    # "Last week", "last month", "last year": the period starts then, and its news is reported until today
+    # (a quiz on 12 January asks about last week's door blow-out, reported on 9 January).
     if kind == "last_week":
-        return window(as_of - timedelta(days=2 * WEEK), as_of - timedelta(days=WEEK - 1))
+        return window(as_of - timedelta(days=2 * WEEK), tomorrow)
     if kind == "this_month":
         return window(as_of.replace(day=1), tomorrow)
     if kind == "last_month":
         first = as_of.replace(day=1)
-        previous = (first - timedelta(days=1)).replace(day=1)
-        return window(previous, first + REPORTING_LAG)
+        return window((first - timedelta(days=1)).replace(day=1), tomorrow)
     if kind == "this_year":
         return window(date(as_of.year, 1, 1), tomorrow)
     if kind == "last_year":
-        return window(date(as_of.year - 1, 1, 1), date(as_of.year, 1, 1) + REPORTING_LAG)
+        return window(date(as_of.year - 1, 1, 1), tomorrow)
     month = month_number(m.groupdict().get("m") or "")
     year = int(m["y"]) if m.groupdict().get("y") else None
     if kind in ("year", "since_year"):
