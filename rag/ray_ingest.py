@@ -28,6 +28,7 @@ import logging
 import os
 import pickle
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -290,6 +291,8 @@ def ingest_with_ray(
     context.enable_progress_bars = False
     context.execution_options.preserve_order = True  # writes in input order, as the local path
     logging.getLogger("ray.data").setLevel(logging.WARNING)
+    # An input of fewer blocks than workers leaves some idle, which Ray Data warns about each time.
+    warnings.filterwarnings("ignore", message="The minimum number of concurrent actors", category=UserWarning)
     sources = [{"file": i, "path": p, "max_bytes": options.max_bytes} for i, p in enumerate(files)]
     t = time.perf_counter()
     keys = ray.data.from_items(sources).flat_map(read_keys, num_cpus=0) if sources else None

@@ -236,3 +236,17 @@ def test_rag_ingest_engine_ray_on_the_command_line(ray_local: None, corpus: Path
     assert again.exit_code == 0 and "Nothing changed: 1 articles already indexed" in again.output
     stdin = run(["--index", str(index), "ingest", "--engine", "ray", "-"], input="text")
     assert stdin.exit_code == 1 and "standard input cannot be ingested with Ray" in stdin.output
+
+
+@pytest.mark.ray
+@pytest.mark.milvus
+def test_ray_ingest_into_milvus_lite_then_nothing_changes(ray_local: None, corpus: Path, tmp_path: Path) -> None:
+    pytest.importorskip("milvus_lite", reason='Milvus Lite needs the extra: pip install -e ".[scale]"')
+    env = {"RAG_EMBED__MODEL": "fake-hash", "RAG_STORE__KIND": "milvus"}
+    run = partial(CliRunner().invoke, main, env=env)
+    args = ["--index", str(tmp_path / "index"), "ingest", "--engine", "ray", str(corpus / "wire2.jsonl.gz")]
+    first = run(args)
+    assert first.exit_code == 0, first.output
+    assert "61 new, 0 changed, 0 unchanged articles" in first.output and "holds 61 articles" in first.output
+    again = run(args)
+    assert again.exit_code == 0 and "Nothing changed: 61 articles already indexed" in again.output
