@@ -6,6 +6,9 @@ settings. Nothing here loads a model: callers warm up what they are about to use
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from rag.chunk import Chunker
 from rag.config import Settings
 from rag.embedders.base import Embedder
@@ -29,6 +32,13 @@ from rag.verify import Verifier
 def embedder(settings: Settings) -> Embedder:
     s = settings.embed
     return load_embedder(s.model, batch_size=s.batch_size, threads=s.threads or None, runtime=s.runtime)
+
+
+def embedder_factory(settings: Settings, *, threads: int | None = None) -> Callable[[], Embedder]:
+    """A picklable recipe for the configured embedder, for processes that build their own (Ray workers);
+    `threads` applies when the settings leave `embed.threads` at 0 (automatic)."""
+    s = settings.embed
+    return partial(load_embedder, s.model, batch_size=s.batch_size, threads=s.threads or threads, runtime=s.runtime)
 
 
 def store(settings: Settings, embedder: Embedder, *, create: bool = False) -> Store:

@@ -46,6 +46,30 @@ class IngestReport:
         return bool(self.new or self.changed)
 
 
+def prefix_for(title: str, embedder: Embedder, *, title_prefix: bool = True) -> str:
+    """The text embedded in front of every chunk of an article titled `title`: the title, cut by words to
+    TITLE_PREFIX_MAX_TOKENS word pieces; "" when title prefixes are off or the title is blank."""
+    if not (title_prefix and title.strip()):
+        return ""
+    words = title.split()
+    while words and embedder.count_tokens([" ".join(words)])[0] - 2 > TITLE_PREFIX_MAX_TOKENS:
+        words = words[: len(words) * 3 // 4]
+    return " ".join(words)
+
+
+def prepare(
+    article: Article, chunker: Chunker, embedder: Embedder, *, title_prefix: bool = True
+) -> tuple[list[Chunk], list[str]]:
+    """An article's chunks and, for each, the text the embedder reads (the title prefix, a newline, the chunk).
+
+    The one place both ingest paths (`Indexer` here, `rag.ray_ingest` in Ray workers) chunk an article.
+    """
+    prefix = prefix_for(article.title, embedder, title_prefix=title_prefix)
+    reserve = embedder.count_tokens([prefix])[0] - 2 if prefix else 0
+    chunks = chunker.chunk(article.id, article.body, reserve=reserve)
+    return chunks, [f"{prefix}\n{c.text}" if prefix else c.text for c in chunks]
+
+
 @dataclass
 class _Pending:
     article: Article
@@ -134,22 +158,13 @@ class Indexer:
             report.unchanged += 1
             return
         t = time.perf_counter()
-        prefix = self.prefix_for(item.title)
-        reserve = self.embedder.count_tokens([prefix])[0] - 2 if prefix else 0
-        chunks = self.chunker.chunk(item.id, item.body, reserve=reserve)
+        chunks, inputs = prepare(item, self.chunker, self.embedder, title_prefix=self.title_prefix)
         report.seconds["chunk"] += time.perf_counter() - t
-        inputs = [f"{prefix}\n{c.text}" if prefix else c.text for c in chunks]
         pending.append(_Pending(item, chunks, inputs, is_new=in_store is None))
 
     def prefix_for(self, title: str) -> str:
-        """The text embedded in front of every chunk of an article titled `title`: the title, cut by words to
-        TITLE_PREFIX_MAX_TOKENS word pieces; "" when title prefixes are off or the title is blank."""
-        if not (self.title_prefix and title.strip()):
-            return ""
-        words = title.split()
-        while words and self.embedder.count_tokens([" ".join(words)])[0] - 2 > TITLE_PREFIX_MAX_TOKENS:
-            words = words[: len(words) * 3 // 4]
-        return " ".join(words)
+        """The text embedded in front of every chunk of an article titled `title` (see `prefix_for`)."""
+        return prefix_for(title, self.embedder, title_prefix=self.title_prefix)
 
     def _flush(self, pending: list[_Pending], report: IngestReport) -> None:
         if not pending:

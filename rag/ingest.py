@@ -79,6 +79,13 @@ def read_upload(data: bytes, filename: str, *, max_bytes: int = 10_000_000) -> l
         return [IngestProblem(source, "too deeply nested to parse")]
 
 
+def expand_sources(paths: Sequence[str | Path]) -> Iterator[Path | str | IngestProblem]:
+    """The files `read_sources` would open, in its order ("-" for standard input), and a problem for each
+    path that cannot be read at all; walks folders, reads nothing. `rag.ray_ingest` hands these files out
+    to Ray workers, each read by `read_sources` alone."""
+    return _expand(paths)
+
+
 def count_sources(paths: Sequence[str | Path]) -> int:
     """How many files (and standard input) `read_sources` would open; walks folders, reads nothing."""
     return sum(not isinstance(item, IngestProblem) for item in _expand(paths))

@@ -22,21 +22,38 @@ from rag.cli.context import EXIT_INTERRUPTED, EXIT_PROBLEMS, CliContext, errors
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="ray: read, chunk and embed in parallel Ray workers (the extra `scale`; docs/scaling.md).",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=2, show_default=True, help="Ray workers (with --engine ray)."
+)
 @click.pass_obj
-def ingest(obj: CliContext, paths: tuple[str, ...]) -> None:
+def ingest(obj: CliContext, paths: tuple[str, ...], engine: str, workers: int) -> None:
     """Add or update articles from files and folders (.txt .md .html .jsonl .jsonl.gz; - for stdin).
 
     Unchanged articles are skipped, changed ones replaced. Bad files are reported and skipped; the
-    exit status is 1 if any input could not be read.
+    exit status is 1 if any input could not be read. With --engine ray, a local Ray with --workers
+    workers is started (or the cluster RAY_ADDRESS names is joined) and the driver writes the index.
     """
     from rag import factory
     from rag.ingest import count_sources, read_sources
 
+    if engine == "ray":
+        from rag.cli.distributed import ingest_on_ray
+
+        report, seconds, store = ingest_on_ray(obj, paths, workers)
+        _finish(report, seconds, store)
+        return
     with errors():
         embedder = obj.embedder()
         store = obj.store(embedder, create=True)
         config = store.config
-        _warn_if_chunking_differs(obj, config)
+        warn_if_chunking_differs(obj, config)
         max_bytes = int(obj.settings.ingest.max_file_mb * 1_000_000)
         started = time.perf_counter()
         with store.writing():
@@ -45,7 +62,13 @@ def ingest(obj: CliContext, paths: tuple[str, ...]) -> None:
             latest = None if "-" in paths else _latest_versions(read_sources(paths, max_bytes=max_bytes))
             with _Progress(count_sources(paths)) as progress:
                 report = indexer.ingest(read_sources(paths, max_bytes=max_bytes), progress.update, latest=latest)
-        _print_report(report, time.perf_counter() - started, store)
+    _finish(report, time.perf_counter() - started, store)
+
+
+def _finish(report: IngestReport, seconds: float, store: Store) -> None:
+    """Print the report and exit as `rag ingest` does: 130 when interrupted, 1 when some input was bad."""
+    with errors():
+        _print_report(report, seconds, store)
     if report.interrupted:
         sys.exit(EXIT_INTERRUPTED)
     if report.problems:
@@ -59,7 +82,7 @@ def _latest_versions(items: Iterable[Article | IngestProblem]) -> dict[str, str]
     return {item.id: item.content_hash for item in items if isinstance(item, Article)}
 
 
-def _warn_if_chunking_differs(obj: CliContext, config: IndexConfig) -> None:
+def warn_if_chunking_differs(obj: CliContext, config: IndexConfig) -> None:
     c = obj.settings.chunk
     wanted = (c.encoding, c.max_tokens, c.overlap_tokens, c.title_prefix)
     have = (config.encoding, config.max_tokens, config.overlap_tokens, config.title_prefix)
