@@ -41,6 +41,12 @@ def test_ingest_then_again_changes_nothing(tmp_path: Path) -> None:
     assert "Nothing changed: 1 articles already indexed" in again.output
 
 
+def test_workers_without_ray_is_a_usage_error_and_writes_nothing(tmp_path: Path) -> None:
+    result = rag(tmp_path / "index", "ingest", "--workers", "4", str(SEED))
+    assert result.exit_code == 2 and "--workers is for --engine ray" in result.output
+    assert not (tmp_path / "index").exists()
+
+
 def test_search_shows_the_answering_passage(seeded: Path) -> None:
     result = rag(seeded, "search", "Who confirmed the refusal?", "-k", "3", "--json")
     assert result.exit_code == 0, result.output

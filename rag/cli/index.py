@@ -29,11 +29,9 @@ from rag.cli.context import EXIT_INTERRUPTED, EXIT_PROBLEMS, CliContext, errors
     show_default=True,
     help="ray: read, chunk and embed in parallel Ray workers (the extra `scale`; docs/scaling.md).",
 )
-@click.option(
-    "--workers", type=click.IntRange(min=1), default=2, show_default=True, help="Ray workers (with --engine ray)."
-)
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Ray workers (with --engine ray; default 2).")
 @click.pass_obj
-def ingest(obj: CliContext, paths: tuple[str, ...], engine: str, workers: int) -> None:
+def ingest(obj: CliContext, paths: tuple[str, ...], engine: str, workers: int | None) -> None:
     """Add or update articles from files and folders (.txt .md .html .jsonl .jsonl.gz; - for stdin).
 
     Unchanged articles are skipped, changed ones replaced. Bad files are reported and skipped; the
@@ -43,10 +41,12 @@ def ingest(obj: CliContext, paths: tuple[str, ...], engine: str, workers: int) -
     from rag import factory
     from rag.ingest import count_sources, read_sources
 
+    if workers is not None and engine != "ray":
+        raise click.UsageError("--workers is for --engine ray; the local engine uses every core as it is")
     if engine == "ray":
         from rag.cli.distributed import ingest_on_ray
 
-        report, seconds, store = ingest_on_ray(obj, paths, workers)
+        report, seconds, store = ingest_on_ray(obj, paths, workers or 2)
         _finish(report, seconds, store)
         return
     with errors():
