@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from rag.chunk import Chunker
 from rag.config import Settings
 from rag.embedders.base import Embedder
 from rag.embedders.registry import load_embedder
 from rag.generators.base import Generator
 from rag.generators.extractive import ExtractiveGenerator
 from rag.generators.registry import load_generator
-from rag.indexer import Indexer
+from rag.indexer import Indexer, chunker_for
 from rag.judges.base import SupportJudge
 from rag.judges.calibration import default_calibration
 from rag.judges.llm import LLMJudge
@@ -80,13 +79,7 @@ def store(settings: Settings, embedder: Embedder, *, create: bool = False) -> St
 def indexer(settings: Settings, store: Store, embedder: Embedder) -> Indexer:
     """An indexer that chunks the way `store` was built (its manifest, not the settings, decides)."""
     c = store.config
-    chunker = Chunker(
-        encoding=c.encoding,
-        max_tokens=c.max_tokens,
-        overlap_tokens=c.overlap_tokens,
-        limit=embedder.max_tokens,
-        count_limit=embedder.count_tokens,
-    )
+    chunker = chunker_for(c, embedder)
     return Indexer(store, embedder, chunker, title_prefix=c.title_prefix, batch_chunks=settings.ingest.batch_chunks)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from rag.chunk import Chunker
 from rag.embedders.base import Embedder
 from rag.readers.base import IngestProblem
-from rag.store.base import Store, text_hash
+from rag.store.base import IndexConfig, Store, text_hash
 from rag.types import Article, Chunk
 
 # A title longer than this (in embedder tokens) is cut before it is prefixed to each chunk.
@@ -44,6 +44,17 @@ class IngestReport:
     @property
     def changed_anything(self) -> bool:
         return bool(self.new or self.changed)
+
+
+def chunker_for(config: IndexConfig, embedder: Embedder) -> Chunker:
+    """The chunker an index was built with (its manifest, not the settings), bounded by what `embedder` reads."""
+    return Chunker(
+        encoding=config.encoding,
+        max_tokens=config.max_tokens,
+        overlap_tokens=config.overlap_tokens,
+        limit=embedder.max_tokens,
+        count_limit=embedder.count_tokens,
+    )
 
 
 def prefix_for(title: str, embedder: Embedder, *, title_prefix: bool = True) -> str:

@@ -40,7 +40,7 @@ import numpy as np
 from rag.chunk import Chunker
 from rag.embedders.base import Embedder
 from rag.errors import InputError
-from rag.indexer import IngestReport, prepare
+from rag.indexer import IngestReport, chunker_for, prepare
 from rag.ingest import expand_sources, read_sources
 from rag.readers.base import IngestProblem
 from rag.store.base import IndexConfig, Store
@@ -130,17 +130,6 @@ def ray_session(workers: int, *, object_store_mb: int = 1024) -> Iterator[str]:
 
 
 # ---------------------------------------------------------------- the work each worker does
-
-
-def chunker_for(config: IndexConfig, embedder: Embedder) -> Chunker:
-    """The chunker an index was built with (its config, not the settings), bounded by `embedder`."""
-    return Chunker(
-        encoding=config.encoding,
-        max_tokens=config.max_tokens,
-        overlap_tokens=config.overlap_tokens,
-        limit=embedder.max_tokens,
-        count_limit=embedder.count_tokens,
-    )
 
 
 def chunk_and_embed(

@@ -20,14 +20,13 @@ from click.testing import CliRunner
 from rag.cli import main
 from rag.embedders.hashing import HashEmbedder
 from rag.errors import InputError, StoreError
-from rag.indexer import Indexer, IngestReport
+from rag.indexer import Indexer, IngestReport, chunker_for
 from rag.ingest import read_sources
 from rag.ray_ingest import (
     Plan,
     Prepared,
     RayOptions,
     chunk_and_embed,
-    chunker_for,
     ingest_with_ray,
     load_ray,
     plan_writes,

@@ -19,11 +19,10 @@ article's "recent" and "a few nights ago" no longer hold for today (`rag.verify`
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from evals.suite.datasets import REPO_ROOT
+from evals.suite.datasets import REPO_ROOT, json_object, load_jsonl
 
 DEFAULT_PATH = Path(__file__).with_name("seed_questions.jsonl")
 SEED_ARTICLE = REPO_ROOT / "seeds" / "000_397e3221e5c587a0.txt"
@@ -52,31 +51,11 @@ class SeedQuestion:
 
 def load_seed_questions(path: Path = DEFAULT_PATH) -> list[SeedQuestion]:
     """Every question in `path` (JSON lines; blank lines are skipped), in file order."""
-    questions: list[SeedQuestion] = []
-    seen: dict[str, int] = {}
-    with Path(path).open(encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            question = _parse(line, f"{path}:{number}")
-            if question.id in seen:
-                raise ValueError(f"{path}:{number}: duplicate id {question.id!r} (first on line {seen[question.id]})")
-            seen[question.id] = number
-            questions.append(question)
-    return questions
+    return load_jsonl(path, _parse)
 
 
 def _parse(line: str, where: str) -> SeedQuestion:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{where}: invalid JSON: {e.msg} (column {e.colno})") from None
-    if not isinstance(row, dict):
-        raise ValueError(f"{where}: expected a JSON object, got {type(row).__name__}")
-    if missing := [k for k in _REQUIRED if k not in row]:
-        raise ValueError(f"{where}: missing key(s): {', '.join(missing)}")
-    if unknown := sorted(set(row) - set(_REQUIRED) - set(_OPTIONAL)):
-        raise ValueError(f"{where}: unknown key(s): {', '.join(unknown)}")
+    row = json_object(line, where, _REQUIRED, _OPTIONAL)
     for key in ("id", "question"):
         if not isinstance(row[key], str) or not row[key].strip():
             raise ValueError(f"{where}: {key!r} must be a non-empty string")

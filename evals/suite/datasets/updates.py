@@ -20,7 +20,6 @@ raises ValueError naming the file and line; `corpus_problems` checks the evidenc
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from evals.suite.datasets import json_object, load_jsonl
 from evals.suite.datasets.realtimeqa import normalise
 from evals.suite.metrics import contains_answer
 from rag.types import Article
@@ -68,17 +68,7 @@ class UpdateQuestion:
 
 def load_updates_questions(path: Path = DEFAULT_PATH) -> list[UpdateQuestion]:
     """Every question in `path` (JSON lines; blank lines skipped), in file order, each line checked."""
-    questions: list[UpdateQuestion] = []
-    seen: dict[str, int] = {}
-    with Path(path).open(encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            question = _parse(line, f"{path}:{number}")
-            if question.id in seen:
-                raise ValueError(f"{path}:{number}: duplicate id {question.id!r} (first on line {seen[question.id]})")
-            seen[question.id] = number
-            questions.append(question)
+    questions = load_jsonl(path, _parse)
     return questions
 
 
@@ -101,16 +91,7 @@ def corpus_problems(questions: Iterable[UpdateQuestion], corpus: Mapping[str, Ar
 
 
 def _parse(line: str, where: str) -> UpdateQuestion:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{where}: invalid JSON: {e.msg} (column {e.colno})") from None
-    if not isinstance(row, dict):
-        raise ValueError(f"{where}: expected a JSON object, got {type(row).__name__}")
-    if missing := [k for k in _FIELDS if k not in row]:
-        raise ValueError(f"{where}: missing key(s): {', '.join(missing)}")
-    if unknown := sorted(set(row) - set(_FIELDS)):
-        raise ValueError(f"{where}: unknown key(s): {', '.join(unknown)}")
+    row = json_object(line, where, _FIELDS)
     for key in ("id", "question", "note"):
         if not isinstance(row[key], str) or not row[key].strip():
             raise ValueError(f"{where}: {key!r} must be a non-empty string")
