@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -211,10 +210,9 @@ def test_read_timeout_is_reported_and_not_retried(
 ) -> None:
     server.reply(Reply(delay=1.0))
     gen = make(timeout=0.3, retries=2)
-    start = time.perf_counter()
     with pytest.raises(BackendError) as err:
         gen.generate(QUESTION, PASSAGES)
-    assert time.perf_counter() - start < 0.9
+    assert len(server.requests) == 1 and sleeps == []  # one try, no back-off
     message = str(err.value)
     assert server.base_url in message
     assert "did not answer within 0.3 s" in message
