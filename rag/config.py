@@ -207,6 +207,13 @@ class AnswerSettings(BaseModel):
         "says so, attributes each value to its sources (outlet, date) and lists them in `conflicts` (an update: "
         "the latest first; a lone source against several: the majority first)",
     )
+    excerpt_words: int = Field(
+        0,
+        ge=0,
+        description="the generator reads, of each passage, only its sentences that share the most words with the "
+        "question, up to this many words (with the sentence before each; rag.excerpts); verification still "
+        "reads whole passages. 0: whole passages",
+    )
     relevant_only: bool = Field(
         False,
         description="the generator sees only the retrieved passages that pass the relevance gate (min_similarity "

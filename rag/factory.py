@@ -171,6 +171,7 @@ def pipeline(settings: Settings, store: Store, embedder: Embedder, *, generator_
             revise=a.revise,
             join_neighbours=a.join_neighbours,
             relevant_only=a.relevant_only,
+            excerpt_words=a.excerpt_words,
             answer_kind=a.answer_kind,
             metadata=a.metadata,
             fallback_agreement=a.fallback == "agreeing",

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from rag.citations import assemble, dropped_sentences, metadata_answer
 from rag.disagreement import Resolved, resolve
 from rag.errors import InputError, NotFoundError
+from rag.excerpts import excerpts
 from rag.generators.base import NOT_STATED, Draft, Generator, Reviser, Revision
 from rag.judges.checks import entity_issues
 from rag.question import Kind, expected_kind, gives_kind, metadata_field
@@ -79,6 +80,7 @@ class AskParams:
     revise: bool = False  # when no answering sentence survives, ask a generator that can revise once more
     join_neighbours: bool = False  # overlapping or touching passages of one article become one (shorter prompt)
     relevant_only: bool = False  # the generator sees only the passages that pass the relevance gate
+    excerpt_words: int = 0  # the generator reads this many words of each passage (rag.excerpts); 0: all
     answer_kind: bool = True  # an answer must give the kind of thing asked (a place for "where", ...)
     metadata: bool = True  # "Who wrote the article?" is answered from the article's stored fields
     fallback_agreement: bool = True  # a fallback quote must hold half the failed draft's answer words
@@ -93,6 +95,8 @@ class AskParams:
             raise InputError(f"min_coverage must be between 0 and 1, got {self.min_coverage}")
         if self.max_question_chars < 1:
             raise InputError(f"max_question_chars must be at least 1, got {self.max_question_chars}")
+        if self.excerpt_words < 0:
+            raise InputError(f"excerpt_words must be 0 or more, got {self.excerpt_words}")
 
 
 class Pipeline:
@@ -217,8 +221,10 @@ class Pipeline:
             return Answer(question, text, True, None, resolved.sentences, resolved.sources,
                           dropped=dropped + resolved.dropped, conflicts=resolved.conflicts)  # fmt: skip
 
+        # The generator reads excerpts (when set); verification, citations and second tries the whole passages.
+        shown = excerpts(asked, passages, self.params.excerpt_words)
         t = time.perf_counter()
-        draft = self.generator.generate(question, passages, as_of=as_of)
+        draft = self.generator.generate(question, shown, as_of=as_of)
         timings["generate"] = time.perf_counter() - t
         usage["draft"] = draft.text
         for key in ("prompt_tokens", "completion_tokens"):
@@ -240,7 +246,7 @@ class Pipeline:
         kind = expected_kind(asked) if self.params.answer_kind else None
         failure = _failure(question, sentences, dropped, kind)
         calls = verification.judge_calls
-        retries = self._retries(question, passages, draft, verification.dropped, as_of) if failure else []
+        retries = self._retries(question, passages, shown, draft, verification.dropped, as_of) if failure else []
         for stage, what, redraft in retries:
             t = time.perf_counter()
             second = redraft()
@@ -278,13 +284,15 @@ class Pipeline:
         self,
         question: str,
         passages: Sequence[Passage],
+        shown: Sequence[Passage],
         draft: Draft,
         failed: Sequence[CheckedSentence],
         as_of: str,
     ) -> list[tuple[str, str, Callable[[], Draft]]]:
         """Second tries when no answering sentence survived, cheapest first: quote the passage sentence that
         answers (milliseconds), then ask the generator again, told why its draft failed (another generation).
-        Each is (stage name, what the answer then is, how to draft it); each draft is verified like the first."""
+        Each is (stage name, what the answer then is, how to draft it); each draft is verified like the first.
+        The generator is shown what it was shown the first time (`shown`: excerpts or whole passages)."""
         retries: list[tuple[str, str, Callable[[], Draft]]] = []
         if self.fallback is not None:
             fallback = self.fallback
@@ -301,7 +309,7 @@ class Pipeline:
                 (
                     "revise",
                     "a second draft, told why the first failed",
-                    lambda: reviser.revise(question, passages, revision, as_of),
+                    lambda: reviser.revise(question, shown, revision, as_of),
                 )
             )
         return retries

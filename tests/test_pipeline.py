@@ -508,3 +508,23 @@ def test_an_agreeing_fallback_quotes_only_a_sentence_that_says_what_the_draft_sa
     agreeing.params = AskParams(fallback_agreement=True)
     answer = agreeing.ask(q)
     assert (answer.answerable, answer.abstain_reason) == (False, INSUFFICIENT_SUPPORT)
+
+
+def test_the_generator_reads_excerpts_while_verification_reads_whole_passages(indexed: LocalStore, embedder) -> None:
+    q = "Who confirmed the refusal?"
+    refusal = cite(q, indexed, embedder, "Crosetto")
+    whole = make(indexed, embedder, ScriptedGenerator("x")).retriever.retrieve(q, 5).passages
+    generator = ScriptedGenerator(f"Guido Crosetto confirmed the refusal [{refusal}].")
+    answer = make(indexed, embedder, generator, excerpt_words=12).ask(q)
+    [(_, shown)] = generator.calls
+    assert [p.chunk_id for p in shown] == [p.chunk_id for p in whole]
+    assert any(len(s.text) < len(w.text) for s, w in zip(shown, whole, strict=True))
+    assert all(len(s.text.split()) <= 12 + 2 or s.text == w.text for s, w in zip(shown, whole, strict=True))
+    assert answer.answerable and "Crosetto" in answer.sources[0].quote
+    body = indexed.get_article(answer.sources[0].article_id).body
+    assert body[answer.sources[0].start : answer.sources[0].end] == answer.sources[0].quote
+
+
+def test_excerpt_words_must_not_be_negative() -> None:
+    with pytest.raises(InputError, match="excerpt_words"):
+        AskParams(excerpt_words=-1)

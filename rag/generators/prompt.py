@@ -19,7 +19,7 @@ def written_date(iso: str) -> str:
     return f"{day.day} {day.strftime('%B %Y')}"
 
 
-PROMPT_VERSION = "answer-v3"  # bump when the prompt changes: evaluation caches are keyed on it
+PROMPT_VERSION = "answer-v4"  # bump when the prompt changes: evaluation caches are keyed on it
 
 SYSTEM_PROMPT = (
     "You answer questions about news articles using only the numbered passages you are given.\n"
@@ -36,9 +36,12 @@ SYSTEM_PROMPT = (
 )
 
 
-def format_passage(n: int, passage: Passage) -> str:
-    """One numbered passage as the model sees it: number, title and date, then the text."""
+def format_passage(n: int, passage: Passage, same_as: int | None = None) -> str:
+    """One numbered passage as the model sees it: number, title and date (or, for a passage of an article
+    already shown as passage `same_as`, a pointer to it: the title is read once), then the text."""
     meta = " · ".join(x for x in (passage.title, passage.outlet, passage.published_at[:10]) if x)
+    if same_as is not None:
+        meta = f"same article as [{same_as}]"
     head = f"[{n}] ({meta})" if meta else f"[{n}]"
     return f"{head}\n{' '.join(passage.text.split())}"
 
@@ -50,7 +53,13 @@ def build_messages(
     the passages (each with its publication date), the day the question is asked, then the question last,
     where a small model attends to it best. A `revision` adds the failed draft as the model's turn and the
     feedback as the next user turn."""
-    numbered = "\n\n".join(format_passage(n, p) for n, p in enumerate(passages, 1))
+    first: dict[str, int] = {}
+    for n, p in enumerate(passages, 1):
+        first.setdefault(p.article_id, n)
+    numbered = "\n\n".join(
+        format_passage(n, p, first[p.article_id] if first[p.article_id] < n else None)
+        for n, p in enumerate(passages, 1)
+    )
     today = f"Today is {written_date(as_of)}.\n" if as_of else ""
     user = f"Passages:\n\n{numbered}\n\n{today}Question: {question.strip()}"
     messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]

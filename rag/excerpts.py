@@ -1,0 +1,97 @@
+"""What the generator reads of each passage: the sentences that bear on the question, not the whole chunk.
+
+A local model spends most of an answer reading its prompt (docs/measurements.md, "Ask latency per stage"),
+so each passage is cut to the sentences that share the most weighted words with the question, up to a word
+budget, with the sentence before each one kept when it fits (a quote's "he" or "the deal" is named there).
+Kept sentences stay in their order; a gap is shown as " … ". The passage's title, outlet and date are
+untouched, and verification still reads the whole passage: an excerpt only narrows what the model reads.
+
+A word weighs more the fewer of the retrieved sentences hold it (inverse sentence frequency over all the
+passages): the words every passage shares (the story's topic) say little about which sentence answers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+
+from rag.text import in_words, query_words, split_sentences, tokens
+from rag.types import Passage
+
+GAP = " … "
+
+
+def excerpts(question: str, passages: Sequence[Passage], budget: int) -> list[Passage]:
+    """`passages` with each text cut to its sentences that matter most to `question`, within `budget`
+    words each (a passage within the budget is returned whole). `budget` 0 leaves every passage whole."""
+    if budget <= 0:
+        return list(passages)
+    spans = [split_sentences(p.text) or [(0, len(p.text))] for p in passages]
+    words = [[set(tokens(p.text[s:e])) for s, e in found] for p, found in zip(passages, spans, strict=True)]
+    weights = _weights(query_words(question), [w for per in words for w in per])
+    out = []
+    shown: set[tuple[str, int, int]] = set()  # (article, start, end) of the sentences already shown
+    for passage, found, held in zip(passages, spans, words, strict=True):
+        where = [(passage.article_id, passage.start + s, passage.start + e) for s, e in found]
+        fresh = [w not in shown for w in where]
+        if len(passage.text.split()) <= budget and all(fresh):
+            keep = list(range(len(found)))
+            out.append(passage)
+        else:
+            scores = [
+                sum(weight for word, weight in weights.items() if in_words(word, pool)) if new else -1.0
+                for pool, new in zip(held, fresh, strict=True)
+            ]
+            keep = _choose(passage.text, found, scores, budget)
+            out.append(replace(passage, text=_joined(passage.text, found, keep)))
+        shown.update(where[i] for i in keep)
+    return out
+
+
+def _weights(question: Sequence[str], sentences: Sequence[set[str]]) -> dict[str, float]:
+    """Each question word's inverse sentence frequency over the retrieved sentences (0 for none of them)."""
+    n = len(sentences)
+    weights = {}
+    for word in question:
+        df = sum(in_words(word, pool) for pool in sentences)
+        if df:
+            weights[word] = math.log(1 + n / df)
+    return weights
+
+
+def _choose(text: str, spans: Sequence[tuple[int, int]], scores: Sequence[float], budget: int) -> list[int]:
+    """The indexes of the sentences kept: the best scoring first (ties: the earlier), each with the sentence
+    before it when both fit, until the budget is spent. A negative score marks a sentence already shown in
+    another passage: never kept again, unless nothing else is left."""
+    sizes = [len(text[s:e].split()) for s, e in spans]
+    order = sorted((i for i, score in enumerate(scores) if score > 0), key=lambda i: (-scores[i], i))
+    if not order:  # nothing shares a word: the first sentence not shown yet (or the first one)
+        order = [next((i for i, score in enumerate(scores) if score >= 0), 0)]
+    kept: set[int] = set()
+    used = 0
+    for i in order:
+        wanted = [j for j in (i - 1, i) if j >= 0 and j not in kept and (j == i or scores[j] >= 0)]
+        cost = sum(sizes[j] for j in wanted)
+        if used + cost > budget:
+            wanted, cost = [i] if i not in kept else [], sizes[i] if i not in kept else 0
+        if not wanted or (used + cost > budget and kept):
+            continue
+        kept.update(wanted)
+        used += cost
+    return sorted(kept)
+
+
+def _joined(text: str, spans: Sequence[tuple[int, int]], keep: Sequence[int]) -> str:
+    """The kept sentences in order, " … " where sentences were left out (also before and after)."""
+    parts: list[str] = []
+    previous = -1
+    for i in keep:
+        start, end = spans[i]
+        if i != previous + 1:
+            parts.append(GAP.strip())
+        parts.append(" ".join(text[start:end].split()))
+        previous = i
+    if keep and keep[-1] != len(spans) - 1:
+        parts.append(GAP.strip())
+    return " ".join(parts)
