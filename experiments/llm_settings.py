@@ -1,12 +1,17 @@
 """Prompt-processing speed of the local LLM under llama.cpp settings, on the product's own answer prompts.
 
     python -m experiments.llm_settings [--index DIR] [--questions 6] [--rounds 2] [--settings default flash_attn ...]
+    python -m experiments.llm_settings --complete --settings default prompt_lookup [--excerpt-words 80]
 
 The prompts are those `rag ask` sends for the first seed questions (system prompt, 5 retrieved passages,
 question; about 1,300 tokens), over `--index` (default: a fresh index of seeds/). Every setting loads its own
 copy of the model; the prompts are evaluated from an empty KV cache, interleaved across settings round by
 round so that CPU contention hits them alike. Printed: median seconds per prompt and tokens per second, and
 each setting's greedy first 40 tokens for the first prompt (to see whether a setting changes the answer).
+With `--complete`, each prompt is answered (greedy, up to 256 tokens, as `rag ask` drafts) and the whole call
+is timed: prompt processing and decoding, for settings that change decoding (prompt-lookup speculative
+decoding, `prompt_lookup`: llama-cpp-python's `LlamaPromptLookupDecoding`, which also makes it keep the
+logits of every prompt token). `--excerpt-words` shows the generator excerpts as `answer.excerpt_words` does.
 
 Result: no setting is faster than llama.cpp's defaults, which `rag.llm.LocalLLM` keeps. Recorded in
 `docs/measurements.md`, "llama.cpp settings".
@@ -28,14 +33,26 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "batch1024": {"n_batch": 1024, "n_ubatch": 1024},
     "batch256": {"n_batch": 256, "n_ubatch": 256},
     "kv_q8": {"flash_attn": True, "type_k": 8, "type_v": 8},  # 8 = GGML_TYPE_Q8_0
+    "prompt_lookup": {"draft": 10},  # LlamaPromptLookupDecoding(num_pred_tokens=10), llama-cpp-python's default
 }
 
 
-def prompts(index: Path | None, n: int) -> list[str]:
+def options(name: str) -> dict[str, Any]:
+    """The keyword arguments of `llama_cpp.Llama` for setting `name`."""
+    found = dict(SETTINGS[name])
+    if "draft" in found:
+        from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+        found["draft_model"] = LlamaPromptLookupDecoding(num_pred_tokens=found.pop("draft"))
+    return found
+
+
+def prompts(index: Path | None, n: int, excerpt_words: int = 0) -> list[str]:
     from evals.seed_eval import build_seed_index
     from evals.suite.datasets.seed_set import load_seed_questions
     from rag import factory
     from rag.config import Settings
+    from rag.excerpts import excerpts
     from rag.generators.prompt import build_messages
     from rag.llm import chatml
 
@@ -48,7 +65,10 @@ def prompts(index: Path | None, n: int) -> list[str]:
             build_seed_index(settings, embedder)
         store = factory.store(settings, embedder)
         retriever = factory.retriever(settings, store, embedder)
-        return [chatml(build_messages(q.question, retriever.search(q.question, 5))) for q in questions]
+        return [
+            chatml(build_messages(q.question, excerpts(q.question, retriever.search(q.question, 5), excerpt_words)))
+            for q in questions
+        ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,17 +76,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, help="an index holding the seed article (default: a fresh one)")
     parser.add_argument("--questions", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--settings", nargs="+", choices=sorted(SETTINGS), default=list(SETTINGS))
+    parser.add_argument("--settings", nargs="+", choices=sorted(SETTINGS), default=list(SETTINGS)[:-1])
+    parser.add_argument("--complete", action="store_true", help="time whole answers, not prompt processing")
+    parser.add_argument("--excerpt-words", type=int, default=0, help="as the setting answer.excerpt_words")
     args = parser.parse_args(argv)
     import llama_cpp
 
     from rag.llm import model_file
 
-    texts = prompts(args.index, args.questions)
+    texts = prompts(args.index, args.questions, args.excerpt_words)
     models = {
         name: llama_cpp.Llama(
             model_path=str(model_file()), n_ctx=4096, n_threads=2, n_threads_batch=2, verbose=False,
-            **SETTINGS[name],
+            **options(name),
         )
         for name in args.settings
     }  # fmt: skip
@@ -79,19 +101,28 @@ def main(argv: list[str] | None = None) -> int:
             for name, model in models.items():
                 model.reset()
                 start = time.perf_counter()
-                model.eval(prompt)
+                if args.complete:
+                    answer(model, prompt)
+                else:
+                    model.eval(prompt)
                 seconds[name].append(time.perf_counter() - start)
     total = sum(len(t) for t in tokens) * args.rounds
     for name in models:
         rate = total / sum(seconds[name])
-        print(f"  {name:12} median {statistics.median(seconds[name]):.2f} s per prompt, {rate:.0f} tokens/s")
+        what = "per answer" if args.complete else f"per prompt, {rate:.0f} prompt tokens/s"
+        print(f"  {name:13} median {statistics.median(seconds[name]):.2f} s {what}")
     for name, model in models.items():
         model.reset()
-        out = model.create_completion(
-            tokens[0], max_tokens=40, temperature=0.0, top_k=1, repeat_penalty=1.0, stop=["<|im_end|>"]
-        )
-        print(f"  {name:12} {out['choices'][0]['text'].strip()[:120]!r}")
+        print(f"  {name:13} {answer(model, tokens[0], 40)[:120]!r}")
     return 0
+
+
+def answer(model: Any, prompt: list[int], max_tokens: int = 256) -> str:
+    """The greedy reply, as rag.llm.LocalLLM.complete asks for it."""
+    out = model.create_completion(
+        prompt, max_tokens=max_tokens, temperature=0.0, top_k=1, repeat_penalty=1.0, stop=["<|im_end|>"]
+    )
+    return str(out["choices"][0]["text"]).strip()
 
 
 if __name__ == "__main__":

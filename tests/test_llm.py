@@ -190,7 +190,23 @@ def test_real_model_restores_its_system_prompt_after_other_calls(real_llm: Local
     stats = real_llm.last_stats
     system_tokens = len(real_llm._tokenize(chatml(chat("x")[:1])))
     assert stats["restored_tokens"] == system_tokens and stats["reused_tokens"] >= system_tokens
-    real_llm._prefix = None  # the same chat from an empty cache gives the very same greedy answer
+    real_llm._prefixes.clear()  # the same chat from an empty cache gives the very same greedy answer
     real_llm._llama.reset()
     assert real_llm.complete(chat("Where was the refusal confirmed?"), max_tokens=16) == answer
+    assert real_llm.last_stats["restored_tokens"] == 0
+
+
+@pytest.mark.slow
+def test_real_model_judge_restores_its_system_prompt_after_a_generation(real_llm: LocalLLM) -> None:
+    claim = "Passage: Rome is in Italy.\nClaim: Rome is in France."
+    real_llm.yes_probability(SYSTEM, claim)  # saves the judge's system prompt
+    real_llm.complete([{"role": "user", "content": "Say hello."}], max_tokens=4)  # overwrites the cache
+    p = real_llm.yes_probability(SYSTEM, claim)
+    stats = real_llm.last_stats
+    system_tokens = len(real_llm._tokenize(chatml([{"role": "system", "content": SYSTEM}])))
+    assert stats["restored_tokens"] == system_tokens and stats["reused_tokens"] >= system_tokens
+    assert stats["evaluated_tokens"] == stats["prompt_tokens"] - stats["reused_tokens"]
+    real_llm._prefixes.clear()  # from an empty cache: (nearly) the same probability
+    real_llm._llama.reset()
+    assert real_llm.yes_probability(SYSTEM, claim) == pytest.approx(p, abs=0.02)
     assert real_llm.last_stats["restored_tokens"] == 0
