@@ -472,7 +472,7 @@ def test_ask_peer_scores_both_systems_with_the_suites_containment() -> None:
 
     ours = ask_peer.score_ours(
         [
-            row("a", 1.0, "Defense Minister Guido Crosetto confirmed it [1].", answerable=True),
+            row("a", 1.0, "Defense Minister Guido Crosetto confirmed it [1].", answerable=True, prompt_s=0.75),
             # an abstention is a miss even when its text happens to hold the answer
             row("b", 2.0, "The articles don't say (March 31).", answerable=False),
             row("u", 3.0, "The articles don't say.", answerable=False),
@@ -491,6 +491,7 @@ def test_ask_peer_scores_both_systems_with_the_suites_containment() -> None:
     assert [r["abstained"] for r in peer] == [False, False, True]
     s_ours, s_peer = ask_peer.summarise_answers(ours, kinds), ask_peer.summarise_answers(peer, kinds)
     assert s_ours["p50_s"] == 2.0 and s_ours["containment"] == 0.5 and s_ours["false_abstention"] == 0.5
+    assert s_ours["prompt_s_mean"] == 0.8 and s_peer["prompt_s_mean"] is None  # means over the rows that have it
     assert s_peer["containment"] == 0.5 and s_peer["abstentions"] == 1 and s_peer["abstention_not_answerable"] == 1.0
     r = ask_peer.ours_over_peer(s_ours, s_peer)
     assert r["p50"] == 0.33 and r["prompt_tokens"] == 1.0 and r["containment_points"] == 0.0
