@@ -1,7 +1,7 @@
 """Performance of the product on this machine, with LlamaIndex measured side by side in the same run.
 
     python -m evals.bench [--articles 300|all] [--quick] [--out evals/results/bench.json]
-                          [--sections ingest peer search vectors ask] [--sizes 1000 10000 100000]
+                          [--sections ingest peer search vectors ask ask-peer] [--sizes 1000 10000 100000]
                           [--index /tmp/rtqa] [--ask-questions 8] [--generators extractive local]
 
 Sections (all by default; `--quick` shrinks every one to a smoke test of a few minutes):
@@ -38,13 +38,20 @@ Sections (all by default; `--quick` shrinks every one to a smoke test of a few m
 - ask: `Pipeline.ask` over an index of seeds/ on the project's seed questions (`--ask-questions`) for each
   generator: retrieval, prompt processing and decoding (llama.cpp's counters, `LocalLLM.last_stats`),
   verification (the judge's calls) and tokens per second.
+- ask-peer: the same seed questions (`--ask-questions`) asked, in one run, of ours (`Pipeline.ask`, local
+  generator) and of a LlamaIndex query engine (`evals/bench/peer_query_engine.py`, in the peer's environment:
+  `VectorStoreIndex(...).as_query_engine()` with `LlamaCPP` on the product's GGUF, same llama.cpp threads and
+  context) over the same article, with LlamaIndex's defaults and at our context budget: latency p50/p95, prompt
+  tokens (llama.cpp's counts), answer containment (the suite's `contains_answer`), abstentions; ours as ratios
+  to each (`evals.bench.ask_peer`).
 
 CPU contention: the load average is recorded around every section (`load`) and printed with the tables.
 
 Modules, one per section: `ingest`, `peer` (and `peer_llamaindex`, which runs in the peer's environment),
 `ranking` (retrieval quality of both on the sample), `search`, `vectors` (also `python -m
-evals.bench.vectors`), `ask`; `sample` (the RealTimeQA sample), `common` (standard-library helpers the
-peer imports too), `machine` (load, CPU time, memory), `config`, `targets`, `cli` (the flags and the run).
+evals.bench.vectors`), `ask`, `ask_peer` (and `peer_query_engine`, in the peer's environment); `sample` (the
+RealTimeQA sample), `common` (standard-library helpers the peer imports too), `machine` (load, CPU time,
+memory), `config`, `targets`, `cli` (the flags and the run).
 `python -m evals.bench.api` benchmarks the HTTP service from a second process.
 
 This package imports nothing at import time: the peer's interpreter imports `evals.bench.common` without `rag`.

@@ -30,17 +30,29 @@ def instrument(llm: Any, log: list[tuple[str, dict[str, float]]]) -> None:
     llm.complete, llm.yes_probability = timed_complete, timed_yes
 
 
-def ask(generators: list[str], n_questions: int, workdir: Path) -> dict[str, Any]:
-    from evals.suite.datasets.seed_set import SEED_ARTICLE, load_seed_questions
+def seed_index(workdir: Path) -> tuple[Any, Any, Any, list[Any]]:
+    """The product's settings, store and embedder for a fresh index of the seed article in `workdir`, and the
+    articles as the product read them (what `evals.bench.ask_peer` hands its peer)."""
+    from evals.suite.datasets.seed_set import SEED_ARTICLE
     from rag import factory
     from rag.ingest import read_sources
+    from rag.types import Article
 
     settings = settings_for(workdir / "seeds-index")
     embedder = factory.embedder(settings)
     store = factory.store(settings, embedder, create=True)
+    items = list(read_sources([str(SEED_ARTICLE)]))
     with store.writing():
         embedder.warm_up()
-        factory.indexer(settings, store, embedder).ingest(read_sources([str(SEED_ARTICLE)]))
+        factory.indexer(settings, store, embedder).ingest(items)
+    return settings, store, embedder, [a for a in items if isinstance(a, Article)]
+
+
+def ask(generators: list[str], n_questions: int, workdir: Path) -> dict[str, Any]:
+    from evals.suite.datasets.seed_set import SEED_ARTICLE, load_seed_questions
+    from rag import factory
+
+    settings, store, embedder, _ = seed_index(workdir)
     questions = load_seed_questions()[:n_questions]
     out: dict[str, Any] = {"questions": len(questions), "seed_article": SEED_ARTICLE.name, "generators": {}}
     for name in generators:

@@ -14,6 +14,7 @@ from typing import Any
 from evals import bench
 from evals.bench import vectors
 from evals.bench.ask import ask, print_ask
+from evals.bench.ask_peer import ask_peer, print_ask_peer
 from evals.bench.config import DEFAULT_COLLECTIONS, DEFAULT_OUT, DEFAULT_PEER_VENV, SECTIONS
 from evals.bench.ingest import embed_levers, ingest_ours, lever_texts, print_ingest
 from evals.bench.machine import load
@@ -114,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
         if "ask" in sections:
             report["ask"] = ask(args.generators, args.ask_questions, workdir)
             print_ask(report["ask"])
+        if "ask-peer" in sections:
+            report["ask_peer"] = ask_peer(args.ask_questions, workdir, args.peer_venv, args.peer_timeout)
+            print_ask_peer(report["ask_peer"])
     report["targets"] = targets(report)
     report["machine"]["load_end"] = load()
     report["total_s"] = round(time.perf_counter() - started, 1)

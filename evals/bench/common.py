@@ -236,6 +236,15 @@ def k_for_budget(tokens: Sequence[Sequence[int]], budget: float, k_max: int) -> 
     return best
 
 
+def budget_top_k(budget: float, node_tokens: Sequence[int], k_max: int) -> int:
+    """The k (1..k_max) whose k nodes of the index's mean length hold the closest to `budget` tokens (the
+    smaller k on a tie): a top-k for a context budget chosen from the index alone, before any question."""
+    if not node_tokens or k_max < 1:
+        return 1
+    mean = sum(node_tokens) / len(node_tokens)
+    return min(range(1, k_max + 1), key=lambda k: (abs(k * mean - budget), k))
+
+
 # -- reading a built index --------------------------------------------------------------------------
 
 
@@ -282,3 +291,43 @@ def _require(obj: Any, keys: Sequence[str], where: str) -> None:
     missing = [k for k in keys if k not in obj]
     if missing:
         raise ValueError(f"{where}: missing {', '.join(missing)}")
+
+
+# -- the query engine peer's report ------------------------------------------------------------------
+
+QUERY_ENGINE_CONFIGS = ("default", "budget")
+QUERY_ENGINE_ROW_KEYS = ("id", "seconds", "answer", "llm_calls", "prompt_tokens", "passage_tokens")
+
+
+def parse_query_engine(text: str) -> dict[str, Any]:
+    """The query engine peer's JSON report (`evals.bench.peer_query_engine`), checked; ValueError names the
+    first thing missing or malformed."""
+    try:
+        report = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"query engine report is not JSON: {e.msg} at line {e.lineno}") from None
+    _require(report, ("system", "versions", "settings", "configs", "loadavg"), "query engine report")
+    _require(report["configs"], QUERY_ENGINE_CONFIGS, "query engine report: configs")
+    for name in QUERY_ENGINE_CONFIGS:
+        config = report["configs"][name]
+        _require(config, ("settings", "rows"), f"query engine report: configs.{name}")
+        for i, row in enumerate(config["rows"]):
+            _require(row, QUERY_ENGINE_ROW_KEYS, f"query engine report: configs.{name}.rows[{i}]")
+    return report
+
+
+# Phrases with which an answer says the context does not hold the answer. The query engine has no abstention of
+# its own (the product's answers say so in a flag); this reads it from the text, so it is an estimate.
+_ABSTAINS = re.compile(
+    r"\b(?:not (?:mentioned|provided|specified|stated|given|included|available|explicitly)"
+    r"|(?:does|do|did) not (?:say|mention|provide|specify|state|contain|include|indicate)"
+    r"|(?:doesn't|don't|didn't) (?:say|mention|provide|specify|state|contain|include|indicate|know)"
+    r"|no (?:information|mention)|cannot (?:be )?(?:determined?|answered|answer|found|find)|unable to"
+    r"|empty response)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_abstention(answer: str) -> bool:
+    """The answer says that the context does not give the answer (or is empty), by its wording."""
+    return not answer.strip() or bool(_ABSTAINS.search(answer.replace("’", "'")))

@@ -12,11 +12,15 @@ DEFAULT_OUT = ROOT / "evals" / "results" / "bench.json"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag"
 DEFAULT_PEER_VENV = CACHE / "peer-venv"
 DEFAULT_COLLECTIONS = CACHE / "bench" / "collections"
-SECTIONS = ("ingest", "peer", "search", "vectors", "ask")
+SECTIONS = ("ingest", "peer", "search", "vectors", "ask", "ask-peer")
 PEER_PACKAGES = (
     "llama-index-core==0.14.25",
     "llama-index-embeddings-huggingface==0.8.0",
     "llama-index-vector-stores-faiss==0.7.0",
+    "llama-index-llms-llama-cpp==0.7.0",
+    # The version the product runs (this environment's); pinned so pip takes it (or its wheel in pip's cache)
+    # and never builds llama.cpp from source.
+    "llama-cpp-python==0.3.36",
 )
 K = 10
 K_MAX = 100  # deepest ranking ours is searched to when matching the peer's context budget

@@ -10,18 +10,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evals.bench import ask, cli, ingest, peer, ranking, search
+from evals.bench import ask, ask_peer, cli, ingest, peer, ranking, search
 from evals.bench.common import (
+    budget_top_k,
     covered_span,
     covered_tokens,
     drop_words,
     hits_at,
     k_for_budget,
     latency_ms,
+    looks_like_abstention,
     mean_prefix_tokens,
     merge_spans,
     mrr_at,
     parse_peer,
+    parse_query_engine,
     percentile,
     ratio,
     select_groups,
@@ -413,6 +416,102 @@ def test_targets_are_reported_not_asserted() -> None:
     assert out["hits10_vs_peer"]["points_at_equal_budget"] == 15.0 and out["hits10_vs_peer"]["met"]
     assert out["hits10_vs_peer"]["ours hybrid own-article@10"] == 0.8
     assert all("target" in row for row in out.values())
+
+
+# -- ask-peer: ours and the LlamaIndex query engine ------------------------------------------------------------
+
+
+def test_budget_top_k_is_the_k_nearest_the_budget_at_the_mean_node_length() -> None:
+    nodes = [180, 220, 200]  # mean 200
+    assert budget_top_k(1000, nodes, 10) == 5
+    assert budget_top_k(1090, nodes, 10) == 5 and budget_top_k(1110, nodes, 10) == 6
+    assert budget_top_k(1100, nodes, 10) == 5  # a tie takes the smaller k
+    assert budget_top_k(5000, nodes, 3) == 3  # no more than the index holds
+    assert budget_top_k(10, nodes, 10) == 1 and budget_top_k(500, [], 10) == 1
+
+
+def test_looks_like_abstention_reads_the_wording() -> None:
+    for text in (
+        "The context does not mention who confirmed the refusal.",
+        "The article doesn’t say.",
+        "There is no information about the base.",
+        "The date cannot be determined from the context.",
+        "Empty Response",
+        "  ",
+    ):
+        assert looks_like_abstention(text), text
+    for text in ("Defense Minister Guido Crosetto confirmed it.", "Italy did not allow the US to use Sigonella."):
+        assert not looks_like_abstention(text), text
+
+
+def _qe_report() -> dict:
+    row = {"id": "s01", "seconds": 3.0, "answer": "Crosetto.", "llm_calls": 1, "prompt_tokens": 900}
+    row |= {"passage_tokens": 700}
+    config = {"settings": {"similarity_top_k": 2}, "rows": [row]}
+    return {"system": "x", "versions": {}, "settings": {}, "configs": {"default": config, "budget": config}}
+
+
+def test_parse_query_engine_accepts_a_report_and_names_what_is_missing() -> None:
+    report = _qe_report() | {"loadavg": {}}
+    assert parse_query_engine(json.dumps(report))["configs"]["default"]["rows"][0]["id"] == "s01"
+    with pytest.raises(ValueError, match="missing loadavg"):
+        parse_query_engine(json.dumps(_qe_report()))
+    broken = report | {"configs": {"default": report["configs"]["default"]}}
+    with pytest.raises(ValueError, match=r"configs: missing budget"):
+        parse_query_engine(json.dumps(broken))
+    with pytest.raises(ValueError, match="not JSON"):
+        parse_query_engine("{")
+
+
+def test_ask_peer_scores_both_systems_with_the_suites_containment() -> None:
+    golds = {"a": ("Guido Crosetto", "Crosetto"), "b": ("March 31",), "u": ()}
+    kinds = {"a": "answerable", "b": "answerable", "u": "unanswerable"}
+
+    def row(qid: str, seconds: float, answer: str, **more: object) -> dict:
+        return {"id": qid, "seconds": seconds, "answer": answer, "prompt_tokens": 1000, "passage_tokens": 600} | more
+
+    ours = ask_peer.score_ours(
+        [
+            row("a", 1.0, "Defense Minister Guido Crosetto confirmed it [1].", answerable=True, prompt_s=0.75),
+            # an abstention is a miss even when its text happens to hold the answer
+            row("b", 2.0, "The articles don't say (March 31).", answerable=False),
+            row("u", 3.0, "The articles don't say.", answerable=False),
+        ],
+        golds,
+    )
+    peer = ask_peer.score_peer(
+        [
+            row("a", 4.0, "Crosetto"),
+            row("b", 6.0, "It happened on March thirty-first."),
+            row("u", 8.0, "The context does not mention it."),
+        ],
+        golds,
+    )
+    assert [r["contains"] for r in ours] == [True, False, False]
+    assert [r["abstained"] for r in peer] == [False, False, True]
+    s_ours, s_peer = ask_peer.summarise_answers(ours, kinds), ask_peer.summarise_answers(peer, kinds)
+    assert s_ours["p50_s"] == 2.0 and s_ours["containment"] == 0.5 and s_ours["false_abstention"] == 0.5
+    assert s_ours["prompt_s_mean"] == 0.8 and s_peer["prompt_s_mean"] is None  # means over the rows that have it
+    assert s_peer["containment"] == 0.5 and s_peer["abstentions"] == 1 and s_peer["abstention_not_answerable"] == 1.0
+    r = ask_peer.ours_over_peer(s_ours, s_peer)
+    assert r["p50"] == 0.33 and r["prompt_tokens"] == 1.0 and r["containment_points"] == 0.0
+    result = {"systems": {"ours": s_ours, "llamaindex default": s_peer}, "ratios": {"llamaindex default": r}}
+    rows = ask_peer.ask_peer_rows(result)
+    assert rows[0][0] == "ours" and rows[0][-3:] == [None, None, None]
+    assert rows[1][1] == "6.00 / 7.80" and rows[1][-3] == 0.33
+    assert table(["c"] * len(rows[0]), rows)  # every row fits the table
+    assert ask_peer.mean_passage_tokens([{"passages": 2, "passage_tokens": 500}, {"passages": 0, "passage_tokens": 0}])
+    assert ask_peer.mean_passage_tokens([]) == 0.0
+
+
+def test_ask_peer_target_needs_both_configurations() -> None:
+    fast = {"p50": 0.4, "containment_points": 12.5}
+    out = targets({"ask_peer": {"ratios": {"llamaindex default": fast, "llamaindex at our budget": fast}}})
+    assert out["ask_p50_vs_query_engine"]["met"]
+    slow = fast | {"p50": 0.6}
+    out = targets({"ask_peer": {"ratios": {"llamaindex default": fast, "llamaindex at our budget": slow}}})
+    assert not out["ask_p50_vs_query_engine"]["met"]
+    assert out["ask_p50_vs_query_engine"]["llamaindex at our budget: ours/peer p50"] == 0.6
 
 
 def test_quick_mode_shrinks_every_section() -> None:
