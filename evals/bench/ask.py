@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,8 @@ def ask(generators: list[str], n_questions: int, workdir: Path) -> dict[str, Any
         for q in questions:
             log.clear()
             cpu_start = cpu_seconds()
-            answer = pipeline.ask(q.question)
+            first = FirstSentence()
+            answer = pipeline.ask(q.question, on_event=first)
             cpu = cpu_seconds() - cpu_start
             gen = [s for kind, s in log if kind == "generate"]
             judge = [s for kind, s in log if kind == "judge"]
@@ -80,9 +82,11 @@ def ask(generators: list[str], n_questions: int, workdir: Path) -> dict[str, Any
                     "id": q.id,
                     "answerable": answer.answerable,
                     "timings": answer.timings,
+                    "first_sentence_s": first.seconds,
                     "cpu_s": round(cpu, 3),
                     "prompt_s": sum(s.get("prompt_seconds", 0.0) for s in gen),
                     "decode_s": sum(s.get("decode_seconds", 0.0) for s in gen),
+                    "prompt_tokens": sum(s.get("prompt_tokens", 0) for s in gen),
                     "prompt_tokens_evaluated": sum(s.get("evaluated_tokens", 0) for s in gen),
                     "completion_tokens": sum(s.get("completion_tokens", 0) for s in gen),
                     "judge_calls": len(judge),
@@ -99,6 +103,18 @@ def ask(generators: list[str], n_questions: int, workdir: Path) -> dict[str, Any
         gc.collect()
     store.close()
     return out
+
+
+class FirstSentence:
+    """An `on_event` hook: seconds from the ask to the first sentence verified (what a stream shows first)."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.seconds: float | None = None
+
+    def __call__(self, kind: str, payload: Any) -> None:
+        if kind == "sentence" and self.seconds is None:
+            self.seconds = round(time.perf_counter() - self.start, 3)
 
 
 def summarise_ask(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -118,7 +134,10 @@ def summarise_ask(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "decoding": stage([r["decode_s"] for r in rows]),
             "verification": stage(timings["verify"]),
             "total": stage(timings["total"]),
+            # over the questions that streamed a sentence (an abstention streams none)
+            "first_sentence": stage([r["first_sentence_s"] for r in rows if r["first_sentence_s"] is not None]),
         },
+        "prompt_tokens_mean": round(sum(r["prompt_tokens"] for r in rows) / max(1, len(rows)), 1),
         # Medians of the per-question rates (one stalled question does not set the figure), and pooled rates.
         "prompt_tokens_per_s": _median_rate(rows, "prompt_tokens_evaluated", "prompt_s"),
         "decode_tokens_per_s": _median_rate(rows, "completion_tokens", "decode_s"),
@@ -147,6 +166,8 @@ def print_ask(result: dict[str, Any]) -> None:
             [
                 name,
                 f"{s['total']['p50_s']:.2f} / {s['total']['p95_s']:.2f}",
+                s["first_sentence"]["p50_s"],
+                r["prompt_tokens_mean"],
                 s["retrieval"]["p50_s"],
                 s["generate"]["p50_s"],
                 s["prompt_processing"]["p50_s"] if r["prompt_tokens_per_s"] else None,
@@ -163,6 +184,8 @@ def print_ask(result: dict[str, Any]) -> None:
             [
                 "generator",
                 "total p50/p95",
+                "first verified sentence",
+                "prompt tokens",
                 "retrieval",
                 "generation",
                 "of which prompt",

@@ -370,12 +370,25 @@ def test_instrument_records_generation_and_judge_stats() -> None:
     assert [kind for kind, _ in log] == ["generate", "judge"] and log[1][1]["evaluated_tokens"] == 100
 
 
+def test_first_sentence_hook_keeps_the_time_of_the_first_sentence_event_only() -> None:
+    first = ask.FirstSentence()
+    first("passages", [])
+    assert first.seconds is None
+    first("sentence", object())
+    seconds = first.seconds
+    assert seconds is not None and seconds >= 0
+    first("sentence", object())
+    assert first.seconds == seconds
+
+
 def test_summarise_ask_splits_stages_and_rates() -> None:
     row = {
         "answerable": True,
         "timings": {"retrieve": 0.01, "generate": 3.0, "verify": 1.0, "total": 4.01},
+        "first_sentence_s": 3.5,
         "prompt_s": 1.0,
         "decode_s": 2.0,
+        "prompt_tokens": 120,
         "prompt_tokens_evaluated": 90,
         "completion_tokens": 28,
         "judge_calls": 2,
@@ -383,9 +396,11 @@ def test_summarise_ask_splits_stages_and_rates() -> None:
         "judge_tokens_evaluated": 300,
         "cpu_s": 2.005,
     }
-    slow = {**row, "answerable": False, "decode_s": 14.0}
+    slow = {**row, "answerable": False, "decode_s": 14.0, "first_sentence_s": None, "prompt_tokens": 150}
     out = ask.summarise_ask([row, slow, {**row, "prompt_s": 0.0}])
     assert out["answered"] == 2 and out["stages"]["decoding"]["p50_s"] == 2.0
+    # The first verified sentence counts only where one was streamed.
+    assert out["stages"]["first_sentence"]["p50_s"] == 3.5 and out["prompt_tokens_mean"] == 130
     # Per-question medians: the stalled decode does not set the rate; a question without prompt time is skipped.
     assert (out["prompt_tokens_per_s"], out["decode_tokens_per_s"], out["judge_tokens_per_s"]) == (90, 14, 300)
     assert out["pooled_tokens_per_s"]["decode"] == round(84 / 18, 1)
