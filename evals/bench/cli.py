@@ -17,7 +17,7 @@ from evals.bench.ask import ask, print_ask
 from evals.bench.ask_peer import ask_peer, print_ask_peer
 from evals.bench.config import DEFAULT_COLLECTIONS, DEFAULT_OUT, DEFAULT_PEER_VENV, SECTIONS
 from evals.bench.ingest import embed_levers, ingest_ours, lever_texts, print_ingest
-from evals.bench.machine import load
+from evals.bench.machine import cpu, load, runtimes
 from evals.bench.peer import peer_summary, run_peer
 from evals.bench.ranking import compare, print_comparison, query_embedding_check
 from evals.bench.sample import make_sample
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     report: dict[str, Any] = {
-        "machine": {"cpu_count": os.cpu_count(), "load_start": load()},
+        "machine": {"cpu_count": os.cpu_count(), "cpu": cpu(), "runtimes": runtimes(), "load_start": load()},
         "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "notes": [],
     }
@@ -129,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         f"\nload average: start {report['machine']['load_start']}, end {report['machine']['load_end']} on "
         f"{report['machine']['cpu_count']} cores; total {report['total_s']} s"
     )
+    machine = report["machine"]["cpu"]
+    print(f"CPU: {machine['model']}, {machine['cores_usable']} usable cores, {' '.join(machine['simd'])}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, default=str) + "\n")
     print(f"wrote {args.out}")

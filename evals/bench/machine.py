@@ -54,3 +54,39 @@ def torch_threads() -> int | None:
         return torch.get_num_threads()
     except ImportError:
         return None
+
+
+SIMD_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx_vnni", "amx_int8", "amx_bf16")
+
+
+def cpu(cpuinfo: str | None = None) -> dict[str, object]:
+    """The CPU the figures were taken on: its model name and which of the instruction sets that matrix
+    kernels (ONNX Runtime, PyTorch, llama.cpp) pick between it has; from /proc/cpuinfo where readable."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            cpuinfo = ""
+    fields: dict[str, str] = {}
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    flags = set(fields.get("flags", "").split())
+    return {
+        "model": fields.get("model name", "unknown"),
+        "cores_usable": len(os.sched_getaffinity(0)),
+        "simd": [f for f in SIMD_FLAGS if f in flags],
+    }
+
+
+def runtimes() -> dict[str, object]:
+    """Versions and thread settings of the runtimes that embed and generate, beside every figure."""
+    from importlib import metadata
+
+    versions = {}
+    for package in ("onnxruntime", "torch", "llama_cpp_python", "sentence-transformers"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {"versions": versions, "torch_threads": torch_threads()}

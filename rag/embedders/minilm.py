@@ -131,7 +131,7 @@ class MiniLMEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self._session is not None:
-            return _onnx_encode(self._session, self._tokenizer, list(texts), self.batch_size, self.max_tokens)
+            return onnx_encode(self._session, self._tokenizer, list(texts), self.batch_size, self.max_tokens)
         # encode() sorts by length internally, so each batch is padded only to similar lengths.
         vectors = self._model.encode(
             list(texts),
@@ -155,7 +155,7 @@ def _sentence_transformer(path: Path, name: str) -> Any:
         raise ModelError(f"cannot load {name} from {path}: {exc}; reinstall {PACKAGE}") from exc
 
 
-def _onnx_encode(session: Any, tokenizer: Any, texts: list[str], batch_size: int, max_tokens: int) -> np.ndarray:
+def onnx_encode(session: Any, tokenizer: Any, texts: list[str], batch_size: int, max_tokens: int) -> np.ndarray:
     """Mean-pooled, L2-normalised vectors: what the model's Pooling(mean) and Normalize modules compute."""
     encoded = tokenizer(texts, add_special_tokens=True, truncation=True, max_length=max_tokens)["input_ids"]
     pad = tokenizer.pad_token_id or 0
@@ -253,7 +253,7 @@ def _export(model_dir: Path, target: Path) -> None:
             )
         session = ort.InferenceSession(str(tmp), providers=["CPUExecutionProvider"])
         expected = model.encode(list(_PROBES), normalize_embeddings=True, convert_to_numpy=True)
-        got = _onnx_encode(session, model.tokenizer, list(_PROBES), 2, MiniLMEmbedder.max_tokens)
+        got = onnx_encode(session, model.tokenizer, list(_PROBES), 2, MiniLMEmbedder.max_tokens)
         worst = float(np.min(np.sum(expected * got, axis=1)))
         if worst < MIN_PROBE_COSINE:
             raise ModelError(f"the ONNX export differs from PyTorch (cosine {worst:.6f}); not used")

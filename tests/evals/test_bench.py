@@ -538,3 +538,14 @@ def test_quick_mode_shrinks_every_section() -> None:
     for bad in ("0", "many"):
         with pytest.raises(SystemExit):
             cli.parse_args(["--articles", bad])
+
+
+def test_cpu_reads_the_model_and_the_simd_flags_kernels_choose_between() -> None:
+    from evals.bench import machine
+
+    info = "processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\nflags\t\t: fpu sse avx2 fma avx512f amx_int8\n"
+    found = machine.cpu(info)
+    assert found["model"] == "Intel(R) Xeon(R) Processor"
+    assert found["simd"] == ["avx2", "fma", "avx512f", "amx_int8"]
+    assert machine.cpu("")["model"] == "unknown" and machine.cpu("")["simd"] == []
+    assert machine.runtimes()["versions"]["onnxruntime"]  # installed with the product
