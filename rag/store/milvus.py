@@ -243,6 +243,16 @@ class MilvusStore:
         )
         return str(found[0]["content_hash"]) if found else None
 
+    def article_hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """Stored content hashes of these articles: one query per 1,000 ids (the article row is the commit point)."""
+        ids = list(dict.fromkeys(article_ids))
+        found: dict[str, str] = {}
+        for i in range(0, len(ids), 1000):
+            expr = f"id in {literal_list(ids[i : i + 1000])}"
+            for r in self.client.query(self.names["articles"], filter=expr, output_fields=["id", "content_hash"]):
+                found[r["id"]] = str(r["content_hash"])
+        return found
+
     def reusable_vectors(self, article_id: str) -> dict[str, np.ndarray]:
         version = self._versions([article_id]).get(article_id)
         if version is None:
