@@ -24,7 +24,8 @@ For each store and size, in a fresh process (so peak memory is that run's own):
   Each without a filter and with a date filter (published in 2023: about 1/6 of the chunks).
 - budgets: a write that passes `--write-budget-s` or `--max-rss-mb` stops there and reports what it wrote
   and its rate (so a size that does not fit is shown by the measurement that stops it); a search set that
-  passes `--search-budget-s` stops with the queries it timed.
+  passes `--search-budget-s` stops with the queries it timed; a case whose process passes `--max-rss-mb` + 1 GB
+  (in a phase it cannot stop itself, like building an index) or `--case-timeout-s` is killed and reported.
 
 `--migrate N` also times `rag.store.migrate.copy_index` of the local index of N chunks (N among `--chunks`)
 into a new Milvus Lite index. The load average and CPU seconds are recorded with every figure: the machine
@@ -278,11 +279,40 @@ def in_subprocess(case: list[str], args: argparse.Namespace) -> dict[str, Any]:
     cmd += ["--migrate", str(args.migrate)] if args.migrate else []
     cmd += ["--vocab", str(args.vocab)] if args.vocab else []
     started = time.perf_counter()
-    done = subprocess.run(cmd, cwd=ROOT, check=False)
-    if done.returncode != 0 or not out.exists():
-        return {"store": case[0], "target_chunks": int(case[1]), "error": f"exit {done.returncode}",
-                "seconds": round(time.perf_counter() - started), "load": load()}  # fmt: skip
+    watch = watched(subprocess.Popen(cmd, cwd=ROOT), args.max_rss_mb + 1000, args.case_timeout_s)
+    if watch["killed"] or watch["exit"] != 0 or not out.exists():
+        return {"store": case[0], "target_chunks": int(case[1]), "error": watch["killed"] or f"exit {watch['exit']}",
+                "seconds": round(time.perf_counter() - started), "peak_rss_mb": watch["peak_rss_mb"],
+                "load": load()}  # fmt: skip
     return dict(json.loads(out.read_text()))
+
+
+def process_rss_mb(pid: int) -> float:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def watched(child: subprocess.Popen[bytes], max_rss_mb: float, timeout_s: float) -> dict[str, Any]:
+    """Wait for `child`, killing it when its resident memory passes `max_rss_mb` or it runs past `timeout_s`
+    (the guard for phases the case cannot stop itself: the local store's HNSW build, BM25 build, searches)."""
+    started, peak, killed = time.perf_counter(), 0.0, ""
+    while child.poll() is None:
+        peak = max(peak, process_rss_mb(child.pid))
+        elapsed = time.perf_counter() - started
+        if peak > max_rss_mb or elapsed > timeout_s:
+            what = (
+                f"RSS {peak:.0f} MB > {max_rss_mb:.0f} MB"
+                if peak > max_rss_mb
+                else f"{elapsed:.0f} s > {timeout_s:.0f} s"
+            )
+            killed = f"killed after {elapsed:.0f} s: {what}"
+            child.kill()
+            child.wait()
+            break
+        time.sleep(1.0)
+    return {"exit": child.returncode, "killed": killed, "peak_rss_mb": round(peak)}
 
 
 # -- the table ----------------------------------------------------------------------------------
@@ -323,7 +353,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="where the indexes are built")
     parser.add_argument("--write-budget-s", type=float, default=900.0, help="stop a write after this long")
     parser.add_argument("--search-budget-s", type=float, default=60.0, help="stop a search set after this long")
-    parser.add_argument("--max-rss-mb", type=float, default=7000.0, help="stop a write above this resident memory")
+    parser.add_argument(
+        "--max-rss-mb", type=float, default=7000.0, help="stop a write above this resident memory (kill at +1000)"
+    )
+    parser.add_argument("--case-timeout-s", type=float, default=3600.0, help="kill a case that runs longer")
     parser.add_argument(
         "--migrate", type=int, default=0, metavar="N", help="also time migrating the local index of N chunks"
     )

@@ -81,3 +81,12 @@ def test_tree_cpu_counts_a_child_process() -> None:
         subprocess.run([sys.executable, "-c", "sum(i * i for i in range(3_000_000))"], check=True)
         time.sleep(0.05)
     assert cpu.seconds > 0.05  # the child's work is seen even though it ran in another process
+
+
+def test_a_case_that_runs_too_long_or_too_big_is_killed_and_reported() -> None:
+    done = stores.watched(subprocess.Popen([sys.executable, "-c", "pass"]), 10_000, 30)
+    assert done["exit"] == 0 and done["killed"] == ""
+    slow = stores.watched(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]), 10_000, 0.5)
+    assert slow["killed"].startswith("killed after") and "> 0 s" in slow["killed"]
+    big = "x = bytearray(300 * 2**20); import time; time.sleep(30)"
+    assert "RSS" in stores.watched(subprocess.Popen([sys.executable, "-c", big]), 100, 30)["killed"]
