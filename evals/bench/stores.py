@@ -174,11 +174,13 @@ def search_sets(store: Any, kind: str, queries: list[str], vectors: np.ndarray) 
         retriever.retrieve(queries[i], K, filters)
         return retriever.last_timings.get("embed", 0.0)
 
-    sets: dict[str, Callable[..., Any]] = {
-        "dense": lambda i, f: store.dense_search(vectors[i], K, f) and None,
-        "bm25": lambda i, f: store.lexical_search(queries[i], K, f) and None,
-        "hybrid": hybrid,
-    }
+    def dense(i: int, filters: Any) -> None:
+        store.dense_search(vectors[i], K, filters)
+
+    def bm25(i: int, filters: Any) -> None:
+        store.lexical_search(queries[i], K, filters)
+
+    sets: dict[str, Callable[..., Any]] = {"dense": dense, "bm25": bm25, "hybrid": hybrid}
     if kind == "milvus":
 
         def milvus_hybrid(i: int, filters: Any) -> None:
@@ -375,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         row = run_migrate(n, args) if kind == "migrate" else run_case(kind, n, args)
         args.case_out.write_text(json.dumps(row, indent=2) + "\n")
         return 0
-    machine = {"cpu_count": os.cpu_count(), "load_start": load(), "uptime": load()}
+    machine = {"cpu_count": os.cpu_count(), "load_start": load()}
     print(f"{os.cpu_count()} cores, load {machine['load_start']}; no embedding model: random unit vectors", flush=True)
     results: list[dict[str, Any]] = []
     for n in sorted(args.chunks):
