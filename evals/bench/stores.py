@@ -226,11 +226,16 @@ def open_and_warm(kind: str, folder: Path, archive: Archive) -> tuple[Any, float
 def run_case(kind: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
     vocab, source = archive_vocabulary(args.vocab)
     folder = args.work / f"{kind}-{n}"
-    shutil.rmtree(folder, ignore_errors=True)
     archive = Archive(vocab, seed=args.seed, dim=DIM)
     row: dict[str, Any] = {"store": kind, "target_chunks": n, "vocabulary": f"{len(vocab):,} words from {source}"}
-    store = open_store(kind, folder, create=True)
-    row["write"] = write_archive(store, archive, n, args.write_budget_s, args.max_rss_mb)
+    if args.reuse and folder.exists():  # search only, in the index a killed or --keep run left
+        store = open_store(kind, folder, create=False)
+        row["write"] = {"reused": str(folder), "chunks": store.counts()["chunks"], "chunks_per_s": None}
+        row["write"] |= {"load_start": load(), "load_end": load()}  # queries: the same distribution, another draw
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+        store = open_store(kind, folder, create=True)
+        row["write"] = write_archive(store, archive, n, args.write_budget_s, args.max_rss_mb)
     store.close()
     row["disk_bytes"] = folder_bytes(folder)
     row["disk_bytes_per_chunk"] = round(row["disk_bytes"] / max(1, row["write"]["chunks"]))
@@ -278,6 +283,7 @@ def in_subprocess(case: list[str], args: argparse.Namespace) -> dict[str, Any]:
     cmd += ["--work", str(args.work), "--queries", str(args.queries), "--seed", str(args.seed)]
     cmd += ["--write-budget-s", str(args.write_budget_s), "--search-budget-s", str(args.search_budget_s)]
     cmd += ["--max-rss-mb", str(args.max_rss_mb)] + (["--keep"] if args.keep else [])
+    cmd += ["--reuse"] if args.reuse else []
     cmd += ["--migrate", str(args.migrate)] if args.migrate else []
     cmd += ["--vocab", str(args.vocab)] if args.vocab else []
     started = time.perf_counter()
@@ -363,6 +369,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--migrate", type=int, default=0, metavar="N", help="also time migrating the local index of N chunks"
     )
     parser.add_argument("--keep", action="store_true", help="keep the indexes in --work")
+    parser.add_argument("--reuse", action="store_true", help="search the index already in --work, if any")
     parser.add_argument("--out", type=Path, default=None, help="write the results as JSON here")
     parser.add_argument("--case", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
     parser.add_argument("--case-out", type=Path, help=argparse.SUPPRESS)
