@@ -29,7 +29,7 @@ import os
 import pickle
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -229,10 +229,13 @@ def read_wanted(row: dict[str, Any], wanted: dict[str, tuple[int, int]]) -> Iter
             yield {"payload": pickle.dumps(x)}
 
 
-def plan_writes(keys: Iterable[dict[str, Any]], stored_hash: Callable[[str], str | None]) -> tuple[Plan, list]:
+def plan_writes(
+    keys: Iterable[dict[str, Any]], stored_hashes: Callable[[Sequence[str]], Mapping[str, str]]
+) -> tuple[Plan, list]:
     """The local path's choice, made from the first pass's keys: for each id its last version in input order
     (its first occurrence, as `read_sources` skips identical repeats), written unless the store holds it.
-    Returns the plan and the problems, in input order."""
+    The stored hashes are asked for in one call (`Store.article_hashes`: a few round trips, not one per
+    article). Returns the plan and the problems, in input order."""
     rows = sorted(keys, key=lambda k: (k["file"], k["item"]))
     problems = [IngestProblem(k["source"], k["reason"]) for k in rows if k["reason"]]
     latest: dict[str, str] = {}
@@ -242,8 +245,9 @@ def plan_writes(keys: Iterable[dict[str, Any]], stored_hash: Callable[[str], str
             latest[k["id"]] = k["hash"]
             first.setdefault((k["id"], k["hash"]), (k["file"], k["item"]))
     plan = Plan(wanted={}, new=set(), repeated=len(first) - len(latest))
+    stored = stored_hashes(list(latest))
     for article_id, content_hash in latest.items():
-        in_store = stored_hash(article_id)
+        in_store = stored.get(article_id)
         if in_store == content_hash:
             plan.unchanged += 1
             continue
@@ -285,7 +289,7 @@ def ingest_with_ray(
     sources = [{"file": i, "path": p, "max_bytes": options.max_bytes} for i, p in enumerate(files)]
     t = time.perf_counter()
     keys = ray.data.from_items(sources).flat_map(read_keys, num_cpus=0) if sources else None
-    plan, problems = plan_writes(keys.iter_rows() if keys else [], store.article_hash)
+    plan, problems = plan_writes(keys.iter_rows() if keys else [], store.article_hashes)
     report.seconds["parse"] += time.perf_counter() - t
     report.problems += problems
     report.unchanged, report.repeated = plan.unchanged, plan.repeated

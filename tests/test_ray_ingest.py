@@ -68,7 +68,15 @@ def test_plan_keeps_the_last_version_of_each_id_and_skips_what_the_store_holds()
         key(1, 1, "a", "a2"),  # the same version again: its first occurrence (0, 2) is the one written
         key(1, 2, "c", "c1"),
     ]
-    plan, problems = plan_writes(keys, {"c": "c1", "b": "b0"}.get)
+    stored = {"c": "c1", "b": "b0", "z": "z0"}
+    asked: list[list[str]] = []
+
+    def hashes(ids: Sequence[str]) -> dict[str, str]:
+        asked.append(list(ids))
+        return {i: stored[i] for i in ids if i in stored}
+
+    plan, problems = plan_writes(keys, hashes)
+    assert asked == [["a", "b", "c"]]  # one bulk lookup, of the ids in the input only
     assert plan.wanted == {"a": (0, 2), "b": (1, 0)}
     assert plan.new == {"a"} and plan.unchanged == 1 and plan.repeated == 1
     assert problems == [IngestProblem("f0:1", "line 2: invalid JSON")]

@@ -47,6 +47,70 @@ class RssPeak:
         self.peak = max(self.peak, rss_mb())
 
 
+def descendants_cpu(table: dict[int, tuple[int, float]], root: int) -> dict[int, float]:
+    """CPU seconds of `root` and every process below it, from {pid: (parent pid, CPU seconds)}."""
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    out: dict[int, float] = {}
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        if pid in table and pid not in out:
+            out[pid] = table[pid][1]
+            todo += children.get(pid, [])
+    return out
+
+
+def process_table() -> dict[int, tuple[int, float]]:
+    """{pid: (parent pid, user + system CPU seconds)} of every process /proc shows (empty without /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone since listed
+        table[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    return table
+
+
+class TreeCpu:
+    """CPU seconds of this process and every process it starts (Ray's raylet and workers) while the block
+    runs, sampled every `every` seconds: a process that ends between samples loses at most that much.
+    On a shared machine this is the work done, where wall time also counts the waiting for a core."""
+
+    def __init__(self, every: float = 0.5) -> None:
+        self.every = every
+        self.seen: dict[int, float] = {}
+        self.start: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        for pid, cpu in descendants_cpu(process_table(), os.getpid()).items():
+            self.seen[pid] = max(self.seen.get(pid, 0.0), cpu)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self._sample()
+
+    @property
+    def seconds(self) -> float:
+        return sum(cpu - self.start.get(pid, 0.0) for pid, cpu in self.seen.items())
+
+    def __enter__(self) -> TreeCpu:
+        self._sample()
+        self.start = dict(self.seen)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+
 def torch_threads() -> int | None:
     try:
         import torch

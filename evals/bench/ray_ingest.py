@@ -5,7 +5,9 @@ to one .jsonl file), each into a new empty index with the configured embedder (a
 RAG_EMBED__MODEL says otherwise). Wall time counts everything a user waits for: the model load, and for
 Ray the start of a local Ray and of its workers. Ray workers embed with one thread each; the local path
 uses the embedder's default (every core). Prints a table and writes JSON (`--out`); the CPU model, core
-count and load average are recorded, since the figures mean little without them.
+count and load average are recorded, since the figures mean little without them, and so are the CPU seconds
+of the run and every process it started (Ray's raylet and workers; `machine.TreeCpu`): the work done, where
+wall time on a shared machine also counts the waiting for a core.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.bench.config import ROOT, settings_for
-from evals.bench.machine import load
+from evals.bench.machine import TreeCpu, load
 
 DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "realtimeqa"
 
@@ -98,10 +100,11 @@ def main(argv: list[str] | None = None) -> int:
         n = write_sample(args.data, args.articles, sample)
         for engine in args.engines.split(","):
             index_dir = Path(tmp) / f"index-{engine}"
-            if engine == "local":
-                result = run_local(sample, index_dir)
-            else:
-                result = run_ray(sample, index_dir, int(engine.removeprefix("ray")))
+            with TreeCpu() as cpu:
+                if engine == "local":
+                    result = run_local(sample, index_dir)
+                else:
+                    result = run_ray(sample, index_dir, int(engine.removeprefix("ray")))
             report, wall = result["report"], result["wall_s"]
             rows.append(
                 {
@@ -112,17 +115,21 @@ def main(argv: list[str] | None = None) -> int:
                     "wall_s": round(wall, 2),
                     "articles_per_s": round(report.new / wall, 2),
                     "chunks_per_s": round(report.chunks / wall, 2),
+                    "cpu_s": round(cpu.seconds, 1),
+                    "chunks_per_cpu_s": round(report.chunks / cpu.seconds, 2) if cpu.seconds else None,
                     "load": load(),
                 }
             )
             print(json.dumps(rows[-1]), flush=True)
     machine["load_end"] = load()
     print(f"\n{n} articles; {machine['cpu_model']}, {machine['cpu_count']} cores; load {machine['load_start']}")
-    print(f"{'engine':8} {'articles':>8} {'chunks':>7} {'wall s':>7} {'articles/s':>10} {'chunks/s':>9}")
+    print(
+        f"{'engine':8} {'articles':>8} {'chunks':>7} {'wall s':>7} {'articles/s':>10} {'chunks/s':>9} {'CPU s':>7} load"
+    )
     for r in rows:
         print(
             f"{r['engine']:8} {r['articles']:>8} {r['chunks']:>7} {r['wall_s']:>7} "
-            f"{r['articles_per_s']:>10} {r['chunks_per_s']:>9}"
+            f"{r['articles_per_s']:>10} {r['chunks_per_s']:>9} {r['cpu_s']:>7} {r['load'][0]}"
         )
     if args.out:
         args.out.write_text(json.dumps({"machine": machine, "sample_articles": n, "rows": rows}, indent=2) + "\n")

@@ -110,6 +110,11 @@ class Store(Protocol):
         """The stored article's `content_hash`, or None when absent: how ingestion skips unchanged articles."""
         ...
 
+    def article_hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """`article_hash` of many articles in a few round trips: {id: content_hash} of those stored (absent ids
+        are left out, repeated ones count once); how bulk ingestion and `rag migrate` skip unchanged articles."""
+        ...
+
     def reusable_vectors(self, article_id: str) -> dict[str, np.ndarray]:
         """The stored vectors of an article's chunks keyed by `text_hash(chunk.text)` (empty when absent),
         so an edited article re-embeds only the chunks whose text changed."""

@@ -138,6 +138,16 @@ class LocalStore:
         row = self._db.execute("SELECT content_hash FROM articles WHERE id=?", (article_id,)).fetchone()
         return None if row is None else row[0]
 
+    def article_hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """Stored content hashes of these articles, 500 ids a query."""
+        ids = list(dict.fromkeys(article_ids))
+        found: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            sql = f"SELECT id, content_hash FROM articles WHERE id IN ({','.join('?' * len(part))})"
+            found.update(self._db.execute(sql, part).fetchall())
+        return found
+
     def reusable_vectors(self, article_id: str) -> dict[str, np.ndarray]:
         """Stored vectors of an article's chunks by text hash, so an edit re-embeds only what changed."""
         rows = self._db.execute("SELECT text_hash, embedding FROM chunks WHERE article_id=?", (article_id,)).fetchall()

@@ -43,9 +43,10 @@ def copy_index(
     with target.writing():
         for start in range(0, len(ids), batch):
             items = []
+            held = target.article_hashes(ids[start : start + batch])
             for article_id in ids[start : start + batch]:
                 article, chunks, vectors = source.export(article_id)
-                if target.article_hash(article_id) == article.content_hash:
+                if held.get(article_id) == article.content_hash:
                     report.skipped += 1
                     continue
                 items.append((article, chunks, vectors))

@@ -11,7 +11,7 @@ one test per guarantee, kept in one file so a new implementation's author reads 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -138,6 +138,22 @@ class StoreContract:
         assert store.counts() == {"articles": 5, "chunks": len(total), "tokens": sum(c.n_tokens for c in total)}
         rows = rows_of(store, "genoa")
         assert store.chunks([*rows, max(rows) + 1000]).keys() == set(rows)  # a missing row is left out
+
+    def test_article_hashes_in_bulk_agree_with_one_at_a_time(
+        self, store: Store, embedder: HashEmbedder, news: list[Article]
+    ) -> None:
+        assert store.article_hashes([]) == {} and store.article_hashes(["rome", "fog"]) == {}
+        written = put(store, embedder, library(news))
+        expected = {a.id: a.content_hash for a, _, _ in written}
+        ids = list(expected)
+        asked = [*ids, "missing", ids[0], *(f"absent-{i}" for i in range(2_500))]  # repeats; several batches
+        assert store.article_hashes(asked) == expected
+        assert store.article_hashes(ids) == {i: store.article_hash(i) for i in ids}
+        changed = replace(news[0], body=news[0].body + " Later, more was said.", content_hash="edited")
+        with store.writing():
+            store.delete(["fog"])
+            store.write(items(store, embedder, [changed]))
+        assert store.article_hashes(ids) == {**{i: h for i, h in expected.items() if i != "fog"}, changed.id: "edited"}
 
     def test_rewriting_unchanged_content_changes_nothing_visible(
         self, store: Store, embedder: HashEmbedder, news: list[Article]
