@@ -208,11 +208,11 @@ class AnswerSettings(BaseModel):
         "the latest first; a lone source against several: the majority first)",
     )
     excerpt_words: int = Field(
-        0,
+        80,
         ge=0,
-        description="the generator reads, of each passage, only its sentences that share the most words with the "
-        "question, up to this many words (with the sentence before each; rag.excerpts); verification still "
-        "reads whole passages. 0: whole passages",
+        description="a model generator reads, of each passage, only its sentences that share the most words with "
+        "the question, up to this many words (with the sentence before each; rag.excerpts); verification still "
+        "reads whole passages. 0: whole passages (twice the prompt, no better answers: docs/measurements.md)",
     )
     relevant_only: bool = Field(
         False,

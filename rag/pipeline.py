@@ -80,7 +80,7 @@ class AskParams:
     revise: bool = False  # when no answering sentence survives, ask a generator that can revise once more
     join_neighbours: bool = False  # overlapping or touching passages of one article become one (shorter prompt)
     relevant_only: bool = False  # the generator sees only the passages that pass the relevance gate
-    excerpt_words: int = 0  # the generator reads this many words of each passage (rag.excerpts); 0: all
+    excerpt_words: int = 80  # the generator reads this many words of each passage (rag.excerpts); 0: all
     answer_kind: bool = True  # an answer must give the kind of thing asked (a place for "where", ...)
     metadata: bool = True  # "Who wrote the article?" is answered from the article's stored fields
     fallback_agreement: bool = True  # a fallback quote must hold half the failed draft's answer words
@@ -221,8 +221,9 @@ class Pipeline:
             return Answer(question, text, True, None, resolved.sentences, resolved.sources,
                           dropped=dropped + resolved.dropped, conflicts=resolved.conflicts)  # fmt: skip
 
-        # The generator reads excerpts (when set); verification, citations and second tries the whole passages.
-        shown = excerpts(asked, passages, self.params.excerpt_words)
+        # A model reads excerpts (when set); verification, citations and the fallback read whole passages.
+        budget = self.params.excerpt_words if getattr(self.generator, "reads_prompt", True) else 0
+        shown = excerpts(asked, passages, budget)
         t = time.perf_counter()
         draft = self.generator.generate(question, shown, as_of=as_of)
         timings["generate"] = time.perf_counter() - t

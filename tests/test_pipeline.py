@@ -420,13 +420,13 @@ def test_neighbouring_passages_reach_the_generator_joined(tmp_path: Path, embedd
     q = "Genoa dockworkers strike"
     retrieved = Retriever(store, embedder).search(q, 5)
     apart = ScriptedGenerator("NOT STATED")
-    make(store, embedder, apart).ask(q)  # the default: passages as retrieved
+    make(store, embedder, apart, excerpt_words=0).ask(q)  # passages as retrieved, whole
     assert [p.chunk_id for p in apart.calls[0][1]] == [p.chunk_id for p in retrieved]
 
     shown = apart.calls[0][1]
     sentence = next(s for s in ("strike number 1 ", "strike number 2 ") if any(s in p.text for p in shown))
     together = ScriptedGenerator("")
-    pipeline = make(store, embedder, together, join_neighbours=True)
+    pipeline = make(store, embedder, together, join_neighbours=True, excerpt_words=0)
     pipeline.ask(q)
     joined = together.calls[0][1]
     assert len(joined) < len(retrieved)
@@ -528,3 +528,13 @@ def test_the_generator_reads_excerpts_while_verification_reads_whole_passages(in
 def test_excerpt_words_must_not_be_negative() -> None:
     with pytest.raises(InputError, match="excerpt_words"):
         AskParams(excerpt_words=-1)
+
+
+def test_a_generator_that_reads_no_prompt_gets_whole_passages(indexed: LocalStore, embedder) -> None:
+    q = "Who confirmed the refusal?"
+    whole = Retriever(indexed, embedder).retrieve(q, 5).passages
+    quoting = ScriptedGenerator("NOT STATED")
+    quoting.reads_prompt = False  # as the extractive generator declares
+    make(indexed, embedder, quoting, excerpt_words=5).ask(q)
+    assert [p.text for p in quoting.calls[0][1]] == [p.text for p in whole]
+    assert ExtractiveGenerator.reads_prompt is False

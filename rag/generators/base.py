@@ -44,7 +44,9 @@ class Generator(Protocol):
     """Drafts an answer to `question` from `passages`, citing them as [1]..[len(passages)].
 
     `as_of` (an ISO date, or "") is the day the question is asked; each passage carries its publication
-    date. Heavy resources load in `warm_up()`, never in the constructor.
+    date. Heavy resources load in `warm_up()`, never in the constructor. A generator that reads no prompt
+    (the extractive one) has `reads_prompt = False`: the pipeline then gives it whole passages, never the
+    excerpts it shortens a model's prompt with (`answer.excerpt_words`).
     """
 
     name: str

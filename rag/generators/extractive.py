@@ -36,6 +36,7 @@ class ExtractiveGenerator:
     """Returns the best-matching passage sentence verbatim; declines below `min_coverage`."""
 
     name = "extractive"
+    reads_prompt = False  # it quotes passage sentences: whole passages cost it nothing
 
     def __init__(self, min_coverage: float = 0.5, max_sentences: int = 1) -> None:
         if not 0 < min_coverage <= 1:
