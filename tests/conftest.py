@@ -16,7 +16,7 @@ from api.app import create_app
 from api.service import Service
 from rag.chunk import Chunker
 from rag.embedders.hashing import HashEmbedder
-from rag.indexer import Indexer
+from rag.indexer import Indexer, chunker_for
 from rag.readers.plain import article_from_text
 from rag.store.base import IndexConfig, Store
 from rag.store.local import LocalStore
@@ -44,13 +44,7 @@ def make_config(embedder: HashEmbedder, max_tokens: int = 60, overlap: int = 10)
 
 
 def make_chunker(embedder: HashEmbedder, config: IndexConfig) -> Chunker:
-    return Chunker(
-        encoding=config.encoding,
-        max_tokens=config.max_tokens,
-        overlap_tokens=config.overlap_tokens,
-        limit=embedder.max_tokens,
-        count_limit=embedder.count_tokens,
-    )
+    return chunker_for(config, embedder)
 
 
 def open_store(path: Path, embedder: HashEmbedder, exact_max: int = 100_000) -> LocalStore:

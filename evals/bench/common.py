@@ -11,12 +11,31 @@ from __future__ import annotations
 import bisect
 import json
 import math
+import os
 import random
 import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+# -- the peer's process ---------------------------------------------------------------------------
+
+
+def package_version(package: str) -> str:
+    """The installed version of `package`, or "not installed"."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def load_span(start: Sequence[float]) -> dict[str, list[float]]:
+    """The load average when a run started (`start`, from os.getloadavg()) and now, rounded."""
+    return {"start": [round(x, 2) for x in start], "end": [round(x, 2) for x in os.getloadavg()]}
+
 
 # -- numbers --------------------------------------------------------------------------------------
 

@@ -29,21 +29,13 @@ import os
 import sys
 import tempfile
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from evals.bench.common import covered_span, truncation_cut
+from evals.bench.common import covered_span, load_span, package_version, truncation_cut
 
 DIM = 384
 _EMBED: dict[str, float] = {"seconds": 0.0, "calls": 0, "texts": 0}
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "not installed"
 
 
 def _cpu_seconds() -> float:
@@ -174,7 +166,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "system": "llamaindex",
         "versions": {
-            p: _version(p)
+            p: package_version(p)
             for p in (
                 "llama-index-core",
                 "llama-index-embeddings-huggingface",
@@ -210,7 +202,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "nodes": node_rows,
         "queries": query_rows,
-        "loadavg": {"start": [round(x, 2) for x in load_start], "end": [round(x, 2) for x in os.getloadavg()]},
+        "loadavg": load_span(load_start),
     }
 
 

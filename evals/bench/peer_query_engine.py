@@ -40,11 +40,10 @@ import os
 import statistics
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from evals.bench.common import budget_top_k
+from evals.bench.common import budget_top_k, load_span, package_version
 
 _CALLS: list[dict[str, Any]] = []
 PEER_VERSIONS = (
@@ -55,13 +54,6 @@ PEER_VERSIONS = (
     "sentence-transformers",
     "torch",
 )
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "not installed"
 
 
 def _perf(model: Any) -> dict[str, float]:
@@ -211,7 +203,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     return {
         "system": "llamaindex query engine",
-        "versions": {p: _version(p) for p in PEER_VERSIONS},
+        "versions": {p: package_version(p) for p in PEER_VERSIONS},
         "settings": {
             "model": str(args.model),
             "n_ctx": llm._model.n_ctx(),
@@ -224,7 +216,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "python": sys.executable,
         },
         "configs": configs,
-        "loadavg": {"start": [round(x, 2) for x in load_start], "end": [round(x, 2) for x in os.getloadavg()]},
+        "loadavg": load_span(load_start),
     }
 
 

@@ -549,3 +549,11 @@ def test_cpu_reads_the_model_and_the_simd_flags_kernels_choose_between() -> None
     assert found["simd"] == ["avx2", "fma", "avx512f", "amx_int8"]
     assert machine.cpu("")["model"] == "unknown" and machine.cpu("")["simd"] == []
     assert machine.runtimes()["versions"]["onnxruntime"]  # installed with the product
+
+
+def test_peer_process_helpers_name_versions_and_the_load_span() -> None:
+    from evals.bench import common
+
+    assert common.package_version("pytest") and common.package_version("no-such-package-x") == "not installed"
+    span = common.load_span([1.234, 0.5, 0.25])
+    assert span["start"] == [1.23, 0.5, 0.25] and len(span["end"]) == 3
