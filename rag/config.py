@@ -214,6 +214,14 @@ class AnswerSettings(BaseModel):
         "the question, up to this many words (with the sentence before each; rag.excerpts); verification still "
         "reads whole passages. 0: whole passages (twice the prompt, no better answers: docs/measurements.md)",
     )
+    outdated_days: int = Field(
+        31,
+        ge=0,
+        description="a question without words of time whose answer rests only on reports over this many days "
+        "older than the as-of date is declined (`outdated`) when a relevant passage retrieved is from within "
+        "them: the story has moved on (on the RealTimeQA sample such answers were wrong 9 times in 9). Questions "
+        "asking when are exempt. 0: off",
+    )
     relevant_only: bool = Field(
         False,
         description="the generator sees only the retrieved passages that pass the relevance gate (min_similarity "

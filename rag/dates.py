@@ -27,6 +27,14 @@ _SLASHED = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})(?:[/ T].*)?$")
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
 
 
+def day_of(value: str) -> date | None:
+    """The day of a stored ISO date or timestamp (`2026-01-08`, `2026-01-08T09:30:00Z`); None when undated."""
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
 def month_number(word: str) -> int:
     """1-12 for an English month name or an abbreviation of three letters or more ("Sept" too); 0 otherwise."""
     word = word.lower()

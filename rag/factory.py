@@ -176,6 +176,7 @@ def pipeline(settings: Settings, store: Store, embedder: Embedder, *, generator_
             metadata=a.metadata,
             fallback_agreement=a.fallback == "agreeing",
             conflicts=a.conflicts,
+            outdated_days=a.outdated_days,
         ),
         fallback=ExtractiveGenerator().generate if a.fallback != "none" and name != "extractive" else None,
     )

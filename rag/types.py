@@ -136,6 +136,7 @@ class AbstainReason(StrEnum):
     NO_RELEVANT_PASSAGES = "no_relevant_passages"  # nothing retrieved is close enough to the question
     INSUFFICIENT_SUPPORT = "insufficient_support"  # a false premise, a decline, or nothing survived verification
     NO_ARTICLES_IN_PERIOD = "no_articles_in_period"  # the question's time window ("this week") holds no article
+    OUTDATED = "outdated"  # only reports much older than the as-of date back the answer; newer ones do not
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ Per sentence, in order:
    ("yesterday" in an article of 1 April is 31 March: `rag.timeframe.dating_note`);
 4. words of time in the sentence that count from the as-of date ("this week", "recently", "now") must
    hold for the cited article's publication date: a three-week-old report does not back "this week", and
-   an undated one backs no such word.
+   an undated one backs no such word. The question's own time binds every sentence of its answer, quoted
+   ones included: a 2017 report answers no question about "this week", "recently" or "in 2024"
+   (`question_time_issue`).
 A sentence that fails is re-cited to the retrieved passage that best supports it, if one passes;
 otherwise it is dropped (strict, the default) or kept and marked unsupported (lenient).
 Sentences that only say the passages do not answer are set aside: they are not claims.
@@ -23,8 +25,9 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+from rag.dates import day_of
 from rag.generators.base import Draft, is_not_stated
 from rag.judges.base import SupportJudge
 from rag.judges.checks import modality_issue
@@ -42,7 +45,7 @@ from rag.text import (
     supporting_span,
     words,
 )
-from rag.timeframe import dating_note, find_time
+from rag.timeframe import TimeFrame, dating_note, find_time
 from rag.types import Passage, Reason, ReasonKind
 
 SUPPORTED = "supported"
@@ -67,6 +70,9 @@ PREMISE_WORDS = 1
 PREMISE_MIN_SCORE = 0.65
 # "recently", "now", "currently", "latest" in a sentence: its cited article is at most this old.
 RECENT_DAYS = 31
+# A calendar period in a question ("on Jan. 7, 2024") is answered by reports from this many days before it
+# on: events are announced ("begins airing Sunday, Jan. 7" in a report of 5 January).
+ANNOUNCED_DAYS = 7
 # A sentence with fewer content words than this is an answer fragment ("Guido Crosetto."): the judge
 # reads it together with the question, or "300,000 [2]" could be checked against nothing.
 FRAGMENT_WORDS = 4
@@ -197,6 +203,7 @@ class Verifier:
         self._calls = 0
         self._question = ""
         self._as_of: date | None = None
+        self._frame: TimeFrame | None = None  # the question's time, which binds every sentence of the answer
 
     def verify(
         self,
@@ -213,7 +220,8 @@ class Verifier:
         run = copy.copy(self)  # per-call state lives on a copy, so one Verifier serves many threads
         run._calls = 0
         run._question = question
-        run._as_of = _date(as_of)
+        run._as_of = day_of(as_of)
+        run._frame = find_time(question, run._as_of) if run._as_of is not None and self.time_words else None
         kept: list[CheckedSentence] = []
         dropped: list[CheckedSentence] = []
         parsed = parse_draft(text)
@@ -305,6 +313,10 @@ class Verifier:
         return None
 
     def _verdict(self, claim: str, evidence: str, dates: tuple[str, ...]) -> tuple[bool, float, tuple[Reason, ...]]:
+        if self._frame is not None and self._as_of is not None:
+            outside = question_time_issue(self._frame, max(dates, default=""), self._as_of)
+            if outside is not None:  # before the verbatim rule: a quote of 2017 answers nothing about this week
+                return False, 0.0, (outside,)
         if _verbatim(claim, evidence):  # the article's own words: its "now" is its date, shown with the source
             return True, 1.0, (Reason(ReasonKind.VERBATIM, "verbatim"),)
         stale = time_issue(claim, max(dates, default=""), self._as_of) if self.time_words else None
@@ -374,7 +386,7 @@ def time_issue(claim: str, published_at: str, as_of: date | None) -> Reason | No
     frame = find_time(claim, as_of)
     if frame is None or not frame.relative or frame.phrase.lower() in _NOT_CLAIMS:
         return None
-    published = _date(published_at)
+    published = day_of(published_at)
     if published is None:
         return Reason(
             ReasonKind.TIME_MISMATCH, f"{frame.phrase!r}: the passage has no publication date", (frame.phrase,)
@@ -390,11 +402,37 @@ def time_issue(claim: str, published_at: str, as_of: date | None) -> Reason | No
     return Reason(ReasonKind.TIME_MISMATCH, message, (frame.phrase, published.isoformat()))
 
 
-def _date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value[:10]) if value else None
-    except ValueError:
+# Words of time in a question that ask for the newest reports there are, however old: the answer is dated
+# with its report, and retrieval's recency prior finds them. "recently", "now" and "new" presume recency.
+_NEWEST = frozenset({"latest", "newest", "most recent"})
+
+
+def question_time_issue(frame: TimeFrame, published_at: str, as_of: date) -> Reason | None:
+    """Why an article published at `published_at` cannot answer a question asked with `frame`, or None.
+
+    A period counted from the as-of date ("this week", "yesterday") holds reports published in it; a calendar
+    period ("on Jan. 7, 2024", "in 2024") holds reports published from a week before its start on (a later
+    report may look back on it, an announcement may precede it by days, a report months earlier cannot report
+    it); "recently", "now", "new" hold reports at most `RECENT_DAYS` old. An undated article is not refused
+    here: the pipeline notes that the period cannot be checked."""
+    published = day_of(published_at)
+    if published is None:
         return None
+    if frame.recent:
+        if frame.phrase.lower() in _NEWEST or (as_of - published).days <= RECENT_DAYS:
+            return None
+        message = (
+            f"the question asks about {frame.phrase!r}; the passage was published {published.isoformat()}, "
+            f"over {RECENT_DAYS} days before {as_of.isoformat()}"
+        )
+        return Reason(ReasonKind.TIME_MISMATCH, message, (frame.phrase, published.isoformat()))
+    ahead = timedelta(0) if frame.relative else timedelta(days=ANNOUNCED_DAYS)
+    before = frame.start is not None and published < frame.start - ahead
+    after = frame.relative and frame.end is not None and published >= frame.end
+    if not (before or after):
+        return None
+    message = f"the question asks about {frame.describe()}; the passage was published {published.isoformat()}"
+    return Reason(ReasonKind.TIME_MISMATCH, message, (frame.phrase, published.isoformat()))
 
 
 def _joined(reasons: Sequence[Reason]) -> str:

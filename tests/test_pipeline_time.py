@@ -3,17 +3,19 @@ time, when it abstains for want of articles in the period, and how its answer sa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
+from rag.errors import InputError
+from rag.generators.base import Draft
 from rag.generators.extractive import ExtractiveGenerator
 from rag.judges.overlap import OverlapJudge
-from rag.pipeline import NO_ARTICLES_IN_PERIOD, AskParams, Pipeline
+from rag.pipeline import ABSTAIN_TEXT, NO_ARTICLES_IN_PERIOD, OUTDATED, AskParams, Pipeline, outdated
 from rag.retrieve import Retriever
 from rag.store.local import LocalStore
-from rag.types import Filters, Passage, ReasonKind
+from rag.types import Filters, Passage, ReasonKind, Source
 from rag.verify import Verifier
 from tests.conftest import article, open_store
 from tests.fakes import ScriptedGenerator
@@ -32,13 +34,13 @@ def harbour(tmp_path: Path, embedder, ingest: Callable) -> LocalStore:
     return store
 
 
-def pipeline(store: LocalStore, embedder, generator=None) -> Pipeline:
+def pipeline(store: LocalStore, embedder, generator=None, params: AskParams | None = None) -> Pipeline:
     return Pipeline(
         Retriever(store, embedder),
         generator or ExtractiveGenerator(),
         Verifier(OverlapJudge()),
         lambda article_id: store.get_article(article_id).body,
-        AskParams(),
+        params or AskParams(),
     )
 
 
@@ -127,3 +129,108 @@ def test_a_period_is_not_checked_against_articles_without_dates(tmp_path: Path, 
     answer = pipeline(store, embedder).ask("How many ships did the harbour count in 2019?", Filters(as_of="2026-01-08"))
     assert answer.abstain_reason != NO_ARTICLES_IN_PERIOD
     assert any("cannot be checked" in note for note in answer.usage["notes"])
+
+
+@pytest.mark.parametrize(
+    ("question", "published", "kept"),
+    [
+        ("Which harbour counted 44 ships this week?", "2026-01-07", True),
+        ("Which harbour counted 44 ships this week?", "2017-07-10", False),
+        ("Which harbour counted 44 ships this week?", "2026-01-20", False),  # after the window: not this week
+        ("Which harbour recently counted 44 ships?", "2025-12-20", True),
+        ("Which harbour recently counted 44 ships?", "2025-10-01", False),
+        ("Which harbour counted 44 ships in 2025?", "2024-11-30", False),  # a month before the year: cannot report it
+        ("Which harbour counted 44 ships on 3 January 2026?", "2025-12-30", True),  # announced days before
+        ("Which harbour counted 44 ships in 2025?", "2026-01-07", True),  # a later report may look back on it
+        ("Which harbour counted the latest count of 44 ships?", "2020-01-01", True),  # the newest there is
+        ("Which harbour counted 44 ships this week?", "", True),  # undated: the pipeline notes it
+    ],
+)
+def test_the_questions_time_binds_every_sentence_quotes_included(question: str, published: str, kept: bool) -> None:
+    text = "The harbour authority of Rivertown counted 44 ships in port."
+    for draft in ("The harbour authority of Rivertown counted 44 ships [1].", f'"{text}" [1]'):
+        v = Verifier(OverlapJudge()).verify(question, [passage(text, published)], draft, as_of="2026-01-08")
+        assert bool(v.sentences) is kept, (question, published, draft)
+        if not kept:
+            reasons = [r for top in v.dropped[0].reasons for r in top.walk()]
+            assert any(r.kind is ReasonKind.TIME_MISMATCH and "the question asks about" in r.message for r in reasons)
+
+
+def test_without_time_words_the_checks_of_time_are_off_with_the_setting() -> None:
+    text = "The harbour authority of Rivertown counted 44 ships in port."
+    v = Verifier(OverlapJudge(), time_words=False).verify(
+        "Which harbour counted 44 ships this week?", [passage(text, "2017-07-10")], f'"{text}" [1]', as_of="2026-01-08"
+    )
+    assert v.sentences
+
+
+class Citing:
+    """A generator that states `sentence`, citing the passage of `article_id` by its number."""
+
+    name = "citing"
+
+    def __init__(self, article_id: str, sentence: str) -> None:
+        self.article_id, self.sentence = article_id, sentence
+
+    def warm_up(self) -> None:
+        pass
+
+    def generate(self, question: str, passages: Sequence[Passage], as_of: str = "") -> Draft:
+        n = next(i for i, p in enumerate(passages, 1) if p.article_id == self.article_id)
+        return Draft(f"{self.sentence} [{n}].", {})
+
+
+MONDAY_12 = "The harbour authority of Rivertown counted 12 ships in port on Monday"
+
+
+def test_an_answer_only_old_reports_back_is_declined_when_newer_ones_were_found(harbour: LocalStore, embedder) -> None:
+    asked = "How many ships did the harbour authority of Rivertown count in port?"
+    # With conflicts on, the three counts are answered as a disagreement, newest first (tests/test_conflicts.py)
+    alone = AskParams(conflicts=False)
+    old = pipeline(harbour, embedder, Citing("march24", MONDAY_12), alone).ask(asked, Filters(as_of="2026-01-08"))
+    assert not old.answerable and old.abstain_reason == OUTDATED == "outdated"
+    assert old.answer == ABSTAIN_TEXT[OUTDATED]
+    assert any("12 ships" in s.text for s in old.dropped), "what was declined is kept, with why"
+    assert any("2024-03-12" in note and "2026-01-07" in note for note in old.usage["notes"])
+    new = pipeline(harbour, embedder, Citing("week", STORY["week"][1][:-1]), alone).ask(
+        asked, Filters(as_of="2026-01-08")
+    )
+    assert new.answerable and new.sources[0].article_id == "week"
+    then = pipeline(harbour, embedder, Citing("march24", MONDAY_12), alone).ask(asked, Filters(as_of="2024-06-01"))
+    assert then.answerable, "nothing newer was found: the old report is the news"
+
+
+def test_the_outdated_rule_spares_questions_asking_when_and_can_be_turned_off(harbour: LocalStore, embedder) -> None:
+    when = pipeline(harbour, embedder, Citing("march24", MONDAY_12), AskParams(conflicts=False)).ask(
+        "When did the harbour authority of Rivertown count 12 ships in port?", Filters(as_of="2026-01-08")
+    )
+    assert when.answerable and when.sources[0].article_id == "march24"
+    off = Pipeline(
+        Retriever(harbour, embedder),
+        Citing("march24", MONDAY_12),
+        Verifier(OverlapJudge()),
+        lambda article_id: harbour.get_article(article_id).body,
+        AskParams(outdated_days=0, conflicts=False),
+    ).ask("How many ships did the harbour authority of Rivertown count in port?", Filters(as_of="2026-01-08"))
+    assert off.answerable
+    with pytest.raises(InputError, match="outdated_days"):
+        AskParams(outdated_days=-1)
+
+
+@pytest.mark.parametrize(
+    ("cited", "retrieved", "days", "why"),
+    [
+        (["2024-03-12"], ["2024-03-12", "2026-01-07"], 31, True),
+        (["2024-03-12", "2026-01-02"], ["2024-03-12", "2026-01-02", "2026-01-07"], 31, False),  # one is current
+        (["2024-03-12"], ["2024-03-12", "2025-11-01"], 31, False),  # nothing retrieved is current
+        (["2024-03-12"], ["2024-03-12", "2025-11-01"], 90, True),
+        ([""], ["2026-01-07"], 31, False),  # undated: nothing to decide on
+        (["2024-03-12"], ["2026-01-07"], 0, False),  # off
+    ],
+)
+def test_outdated_compares_the_newest_cited_report_with_the_relevant_passages(
+    cited: list[str], retrieved: list[str], days: int, why: bool
+) -> None:
+    sources = [Source(1, "a", "a:0", "t", "", d, "", "q", 0, 1) for d in cited]
+    found = [passage("The harbour counted ships.", d) for d in retrieved]
+    assert (outdated(sources, found, "2026-01-08", days) is not None) is why
