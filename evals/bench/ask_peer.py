@@ -1,13 +1,20 @@
-"""The ask-peer section: our answer path and a LlamaIndex query engine, on the same GGUF, the same article and the
-same questions, in one run.
+"""The ask-peer section: our answer path and a LlamaIndex query engine, on the same GGUF, the same articles and
+the same questions, in one run.
 
-Ours is `Pipeline.ask` with the local generator and the product's default settings, over an index of the seed
-article (`evals.bench.ask.seed_index`), each question asked as of the article's day as `evals.seed_eval` asks it.
-The peer is `evals.bench.peer_query_engine` in the peer's environment (`evals.bench.peer.ensure_peer_venv`): a
-`VectorStoreIndex(...).as_query_engine()` over the same article text with `LlamaCPP` on the very GGUF file ours
-loads, with ours' llama.cpp context size and thread count; once with LlamaIndex's defaults (its default splitter,
-`similarity_top_k=2`), once at our context budget (our chunk size and overlap, and the k whose nodes hold about
-the passage tokens ours showed its model, on average; `evals.bench.common.budget_top_k`).
+Two corpora (`--ask-corpus`). `seed`: the seed article and the seed questions, each asked as of the article's
+day as `evals.seed_eval` asks it. `realtimeqa`: the RealTimeQA sample the ingest section uses (whole questions'
+search results until `--articles`, `evals.bench.sample`), its questions asked as of their own dates: an archive,
+where no two questions' prompts hold the same passages (on one article the peer's nodes recur from question to
+question and llama.cpp reuses them from its KV cache). The peer filters no dates: it may read reports published
+after a question's date, which ours never does.
+
+Ours is `Pipeline.ask` with the local generator and the product's default settings over a fresh index of the
+corpus (`evals.bench.ask.corpus_index`). The peer is `evals.bench.peer_query_engine` in the peer's environment
+(`evals.bench.peer.ensure_peer_venv`): a `VectorStoreIndex(...).as_query_engine()` over the same article text
+with `LlamaCPP` on the very GGUF file ours loads, with ours' llama.cpp context size and thread count; once with
+LlamaIndex's defaults (its default splitter, `similarity_top_k=2`), once at our context budget (our chunk size
+and overlap, and the k whose nodes hold about the passage tokens ours showed its model, on average;
+`evals.bench.common.budget_top_k`).
 
 Measured per system, on the same questions (one warm-up question first, not measured): wall seconds per question
 (p50/p95); prompt tokens per question (llama.cpp's count over all LLM calls of the answer: ours' drafting and
@@ -27,24 +34,66 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.bench.ask import instrument, seed_index
+from evals.bench.ask import corpus_index, instrument, seed_index
 from evals.bench.common import looks_like_abstention, parse_query_engine, percentile, ratio, table
 from evals.bench.config import ROOT
 from evals.bench.machine import load
 from evals.bench.peer import ensure_peer_venv
+from evals.bench.sample import make_sample
 
 WARM_UP = "What is this article about?"  # asked once by each system before the measured questions
 PEER_CONFIGS = {"default": "llamaindex default", "budget": "llamaindex at our budget"}
 
 
-def ask_peer(n_questions: int, workdir: Path, venv: Path, timeout: int) -> dict[str, Any]:
-    from evals.suite.datasets.seed_set import SEED_ARTICLE, load_seed_questions
+CORPORA = ("seed", "realtimeqa")
 
-    questions = load_seed_questions()[:n_questions]
-    ours, setup, articles = ask_ours(questions, workdir)
+
+@dataclass(frozen=True)
+class Asked:
+    """A question both systems are asked: its gold answers, its kind, and the date ours asks it as of."""
+
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    kind: str  # "answerable", or the seed set's kinds of questions that should be declined
+    as_of: str
+
+
+def ask_peer(
+    n_questions: int,
+    workdir: Path,
+    venv: Path,
+    timeout: int,
+    *,
+    corpus: str = "seed",
+    data: Path | None = None,
+    n_articles: int = 300,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Both systems on `corpus` ("seed" or "realtimeqa": `data`'s sample of about `n_articles` articles)."""
+    if corpus == "seed":
+        from evals.suite.datasets.seed_set import ASKED_ON, SEED_ARTICLE, load_seed_questions
+
+        questions = [Asked(q.id, q.question, q.answers, q.kind, ASKED_ON) for q in load_seed_questions()]
+        settings, store, embedder, articles = seed_index(workdir)
+        described = f"the seed article {SEED_ARTICLE.name}, asked as of {ASKED_ON}"
+    elif corpus == "realtimeqa":
+        from rag.dates import parse_date
+
+        if data is None:
+            raise ValueError("the realtimeqa corpus needs the RealTimeQA folder (data)")
+        sample = make_sample(data, n_articles, seed, workdir)
+        questions = [Asked(q.id, q.question, (q.answer,), "answerable", parse_date(q.date)) for q in sample.questions]
+        settings, store, embedder, articles = corpus_index(workdir / "archive-index", [sample.path])
+        described = f"{len(articles)} RealTimeQA articles (seed {seed}), each question asked as of its date"
+    else:
+        raise ValueError(f"corpus must be one of {', '.join(CORPORA)}, got {corpus!r}")
+    questions = questions[:n_questions]
+    ours, setup = ask_ours(questions, settings, store, embedder)
     budget = mean_passage_tokens(ours["rows"])
     peer = run_query_engine(articles, questions, setup, budget, workdir, venv, timeout)
     golds = {q.id: q.answers for q in questions}
@@ -54,9 +103,9 @@ def ask_peer(n_questions: int, workdir: Path, venv: Path, timeout: int) -> dict[
         config = peer["configs"][key]
         systems[name] = summarise_answers(score_peer(config["rows"], golds), kinds) | {"settings": config["settings"]}
     return {
+        "corpus": corpus,
         "questions": len(questions),
-        "seed_article": SEED_ARTICLE.name,
-        "as_of": setup["as_of"],
+        "described": described,
         "ours_settings": setup,
         "budget_tokens": round(budget, 1),
         "budget_how": "the peer's chunk size and overlap are ours (cl100k tokens both); its k is the one whose k "
@@ -69,15 +118,13 @@ def ask_peer(n_questions: int, workdir: Path, venv: Path, timeout: int) -> dict[
     }
 
 
-def ask_ours(questions: list[Any], workdir: Path) -> tuple[dict[str, Any], dict[str, Any], list[Any]]:
+def ask_ours(questions: list[Asked], settings: Any, store: Any, embedder: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Our answers with the local generator, timed per question, with llama.cpp's counts for every model call
-    and the passages the generator was shown."""
-    from evals.suite.datasets.seed_set import ASKED_ON
+    and the passages the generator was shown. Closes `store`."""
     from rag import factory
     from rag.llm import model_file
     from rag.types import Filters
 
-    settings, store, embedder, articles = seed_index(workdir)
     pipeline = factory.pipeline(settings, store, embedder, generator_name="local")
     factory.warm_up(pipeline)
     llm = pipeline.generator.llm
@@ -91,15 +138,15 @@ def ask_ours(questions: list[Any], workdir: Path) -> tuple[dict[str, Any], dict[
         return generate(question, passages, *args, **kwargs)
 
     pipeline.generator.generate = recorded_generate
-    filters = Filters(as_of=ASKED_ON)
-    pipeline.ask(WARM_UP, filters)
+    if questions:
+        pipeline.ask(WARM_UP, Filters(as_of=questions[0].as_of))
     rows = []
     load_before = load()
     for q in questions:
         log.clear()
         shown.clear()
         start = time.perf_counter()
-        answer = pipeline.ask(q.question, filters)
+        answer = pipeline.ask(q.question, Filters(as_of=q.as_of))
         seconds = time.perf_counter() - start
         gen = [s for kind, s in log if kind == "generate"]
         rows.append(
@@ -132,12 +179,12 @@ def ask_ours(questions: list[Any], workdir: Path) -> tuple[dict[str, Any], dict[
         "chunk_max_tokens": settings.chunk.max_tokens,
         "chunk_overlap_tokens": settings.chunk.overlap_tokens,
         "judge": settings.verify.judge,
-        "as_of": ASKED_ON,
+        "as_of": sorted({q.as_of for q in questions}),
     }
     store.close()
     del pipeline, llm
     gc.collect()
-    return {"rows": rows, "load": {"before": load_before, "after": load()}}, setup, articles
+    return {"rows": rows, "load": {"before": load_before, "after": load()}}, setup
 
 
 def mean_passage_tokens(rows: list[dict[str, Any]]) -> float:
@@ -148,7 +195,7 @@ def mean_passage_tokens(rows: list[dict[str, Any]]) -> float:
 
 def run_query_engine(
     articles: list[Any],
-    questions: list[Any],
+    questions: list[Asked],
     setup: dict[str, Any],
     budget: float,
     workdir: Path,
@@ -297,7 +344,8 @@ def print_ask_peer(result: dict[str, Any]) -> None:
     ]
     headers += ["abstentions", "ours/peer p50", "ours/peer prompt tok", "ours-peer containment (points)"]
     print(
-        f"\nAsk, ours vs the LlamaIndex query engine ({result['questions']} seed questions, same GGUF, "
+        f"\nAsk, ours vs the LlamaIndex query engine ({result['questions']} questions on {result['described']}; "
+        "same GGUF, "
         f"{result['ours_settings']['n_threads']} threads, n_ctx {result['ours_settings']['n_ctx']}; tokens are "
         f"means per question; our budget {result['budget_tokens']} passage tokens):"
     )

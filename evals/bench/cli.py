@@ -14,7 +14,7 @@ from typing import Any
 from evals import bench
 from evals.bench import vectors
 from evals.bench.ask import ask, print_ask
-from evals.bench.ask_peer import ask_peer, print_ask_peer
+from evals.bench.ask_peer import CORPORA, ask_peer, print_ask_peer
 from evals.bench.config import DEFAULT_COLLECTIONS, DEFAULT_OUT, DEFAULT_PEER_VENV, SECTIONS
 from evals.bench.ingest import embed_levers, ingest_ours, lever_texts, print_ingest
 from evals.bench.machine import cpu, load, runtimes
@@ -39,6 +39,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--queries", type=int, default=200, help="search queries per size")
     parser.add_argument("--ask-questions", type=int, default=8)
+    parser.add_argument(
+        "--ask-corpus",
+        choices=CORPORA,
+        default="seed",
+        help="what ask-peer asks: the seed article's questions, or the RealTimeQA sample's (--articles, --seed)",
+    )
     parser.add_argument("--generators", nargs="+", default=["extractive", "local"])
     parser.add_argument("--peer-venv", type=Path, default=DEFAULT_PEER_VENV)
     parser.add_argument("--peer-timeout", type=int, default=3600)
@@ -116,7 +122,16 @@ def main(argv: list[str] | None = None) -> int:
             report["ask"] = ask(args.generators, args.ask_questions, workdir)
             print_ask(report["ask"])
         if "ask-peer" in sections:
-            report["ask_peer"] = ask_peer(args.ask_questions, workdir, args.peer_venv, args.peer_timeout)
+            report["ask_peer"] = ask_peer(
+                args.ask_questions,
+                workdir,
+                args.peer_venv,
+                args.peer_timeout,
+                corpus=args.ask_corpus,
+                data=args.data,
+                n_articles=args.articles,
+                seed=args.seed,
+            )
             print_ask_peer(report["ask_peer"])
     report["targets"] = targets(report)
     report["machine"]["load_end"] = load()

@@ -164,19 +164,27 @@ def ingest_ours(sample: Sample, index_dir: Path) -> tuple[dict[str, Any], Any, A
     return result, store, embedder
 
 
+def _levers() -> list[tuple[Any, str, int]]:
+    from rag.embedders.minilm import MiniLMEmbedder, MiniLMInt8Embedder
+
+    float32 = [(MiniLMEmbedder, runtime, batch) for runtime in ("onnx", "torch") for batch in (4, 8, 16, 32)]
+    return float32 + [(MiniLMInt8Embedder, "onnx", batch) for batch in (4, 8, 16)]
+
+
 def embed_levers(texts: list[str], rounds: int) -> dict[str, Any]:
-    """The same chunk inputs embedded by each runtime and batch size, interleaved round by round."""
-    from rag.embedders.minilm import MiniLMEmbedder
+    """The same chunk inputs embedded by each runtime, weights and batch size, interleaved round by round."""
+    from rag.embedders.minilm import MiniLMInt8Embedder
 
     configs: list[tuple[str, Any]] = []
-    for runtime, batch in (("onnx", 8), ("onnx", 16), ("onnx", 32), ("torch", 16), ("torch", 32)):
-        embedder = MiniLMEmbedder(batch_size=batch, runtime=runtime)
+    for kind, runtime, batch in _levers():
+        name = f"{runtime}{' int8' if kind is MiniLMInt8Embedder else ''} bs{batch}"
+        embedder = kind(batch_size=batch, runtime=runtime)
         try:
             embedder.warm_up()
         except Exception as exc:  # onnx may be unavailable; say so and go on
-            configs.append((f"{runtime} bs{batch}", f"unavailable: {exc}"))
+            configs.append((name, f"unavailable: {exc}"))
             continue
-        configs.append((f"{runtime} bs{batch}", embedder))
+        configs.append((name, embedder))
     reference = next((e for _, e in configs if not isinstance(e, str) and e.active_runtime == "torch"), None)
     tokens = sum(min(n, 256) for n in reference.count_tokens(texts)) if reference else 0
     ref_vectors = reference.embed(texts) if reference else None

@@ -34,7 +34,8 @@ def _register_builtins() -> None:
     if _REGISTRY:
         return
     from rag.embedders.hashing import HashEmbedder
-    from rag.embedders.minilm import MiniLMEmbedder
+    from rag.embedders.minilm import MiniLMEmbedder, MiniLMInt8Embedder
 
     register(DEFAULT_MODEL, MiniLMEmbedder)
+    register(MiniLMInt8Embedder.name, MiniLMInt8Embedder)
     register(HashEmbedder.name, HashEmbedder)

@@ -557,3 +557,15 @@ def test_peer_process_helpers_name_versions_and_the_load_span() -> None:
     assert common.package_version("pytest") and common.package_version("no-such-package-x") == "not installed"
     span = common.load_span([1.234, 0.5, 0.25])
     assert span["start"] == [1.23, 0.5, 0.25] and len(span["end"]) == 3
+
+
+def test_ask_peer_corpus_is_chosen_on_the_command_line_and_checked_before_any_work(tmp_path: Path) -> None:
+    assert cli.parse_args([]).ask_corpus == "seed"
+    assert cli.parse_args(["--ask-corpus", "realtimeqa"]).ask_corpus == "realtimeqa"
+    with pytest.raises(SystemExit):
+        cli.parse_args(["--ask-corpus", "wikipedia"])
+    with pytest.raises(ValueError, match="corpus must be one of seed, realtimeqa, got 'wikipedia'"):
+        ask_peer.ask_peer(1, tmp_path, tmp_path / "venv", 1, corpus="wikipedia")
+    with pytest.raises(ValueError, match="needs the RealTimeQA folder"):
+        ask_peer.ask_peer(1, tmp_path, tmp_path / "venv", 1, corpus="realtimeqa")
+    assert list(tmp_path.iterdir()) == []
