@@ -33,6 +33,8 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "batch1024": {"n_batch": 1024, "n_ubatch": 1024},
     "batch256": {"n_batch": 256, "n_ubatch": 256},
     "kv_q8": {"flash_attn": True, "type_k": 8, "type_v": 8},  # 8 = GGML_TYPE_Q8_0
+    "batch128": {"n_batch": 128, "n_ubatch": 128},
+    "threads1": {"n_threads": 1, "n_threads_batch": 1},  # one thread: the other core left to the OS and the embedder
     "prompt_lookup": {"draft": 10},  # LlamaPromptLookupDecoding(num_pred_tokens=10), llama-cpp-python's default
 }
 
@@ -87,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     texts = prompts(args.index, args.questions, args.excerpt_words)
     models = {
         name: llama_cpp.Llama(
-            model_path=str(model_file()), n_ctx=4096, n_threads=2, n_threads_batch=2, verbose=False,
-            **options(name),
+            model_path=str(model_file()), n_ctx=4096, verbose=False,
+            **({"n_threads": 2, "n_threads_batch": 2} | options(name)),
         )
         for name in args.settings
     }  # fmt: skip
