@@ -225,8 +225,8 @@ class AnswerSettings(BaseModel):
         ge=0,
         description="a question without words of time whose answer rests only on reports over this many days "
         "older than the as-of date is declined (`outdated`) when a relevant passage retrieved is from within "
-        "them: the story has moved on (on the RealTimeQA sample such answers were wrong 9 times in 9). Questions "
-        "asking when are exempt. 0: off",
+        "them: the story has moved on (on the RealTimeQA sample it declined 10 wrong answers and no right one). "
+        "Questions asking when are exempt. 0: off",
     )
     relevant_only: bool = Field(
         False,
