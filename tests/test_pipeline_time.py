@@ -156,7 +156,7 @@ def test_the_questions_time_binds_every_sentence_quotes_included(question: str, 
             assert any(r.kind is ReasonKind.TIME_MISMATCH and "the question asks about" in r.message for r in reasons)
 
 
-def test_without_time_words_the_checks_of_time_are_off_with_the_setting() -> None:
+def test_the_questions_time_is_not_checked_with_the_time_words_setting_off() -> None:
     text = "The harbour authority of Rivertown counted 44 ships in port."
     v = Verifier(OverlapJudge(), time_words=False).verify(
         "Which harbour counted 44 ships this week?", [passage(text, "2017-07-10")], f'"{text}" [1]', as_of="2026-01-08"
@@ -205,13 +205,9 @@ def test_the_outdated_rule_spares_questions_asking_when_and_can_be_turned_off(ha
         "When did the harbour authority of Rivertown count 12 ships in port?", Filters(as_of="2026-01-08")
     )
     assert when.answerable and when.sources[0].article_id == "march24"
-    off = Pipeline(
-        Retriever(harbour, embedder),
-        Citing("march24", MONDAY_12),
-        Verifier(OverlapJudge()),
-        lambda article_id: harbour.get_article(article_id).body,
-        AskParams(outdated_days=0, conflicts=False),
-    ).ask("How many ships did the harbour authority of Rivertown count in port?", Filters(as_of="2026-01-08"))
+    off = pipeline(harbour, embedder, Citing("march24", MONDAY_12), AskParams(outdated_days=0, conflicts=False)).ask(
+        "How many ships did the harbour authority of Rivertown count in port?", Filters(as_of="2026-01-08")
+    )
     assert off.answerable
     with pytest.raises(InputError, match="outdated_days"):
         AskParams(outdated_days=-1)
