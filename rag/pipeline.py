@@ -217,8 +217,8 @@ class Pipeline:
 
         # Only a question without time words: one with them has every sentence bound to its period (rag.verify);
         # one asking when gets its date from whichever report tells it.
-        dated_kind = expected_kind(asked) in (Kind.DATE, Kind.YEAR)
-        moved_on = self.params.outdated_days if frame is None and not dated_kind else 0
+        asked_kind = expected_kind(asked)
+        moved_on = self.params.outdated_days if frame is None and asked_kind not in (Kind.DATE, Kind.YEAR) else 0
 
         def current(answer: Answer, before: Sequence[Sentence] = ()) -> Answer:
             """`answer` returned, or declined as `outdated` when the story has moved on past its reports."""
@@ -265,7 +265,7 @@ class Pipeline:
                 usage["notes"] = ["the generator found no answer in the passages", DISAGREE_NOTE]
                 return current(stated(resolved, dropped))
             return done(INSUFFICIENT_SUPPORT, dropped=dropped)
-        kind = expected_kind(asked) if self.params.answer_kind else None
+        kind = asked_kind if self.params.answer_kind else None
         failure = _failure(question, sentences, dropped, kind)
         calls = verification.judge_calls
         retries = self._retries(question, passages, shown, draft, verification.dropped, as_of) if failure else []

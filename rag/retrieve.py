@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from rag.dates import day_of
 from rag.embedders.base import Embedder
 from rag.errors import InputError
 from rag.store.base import Store, StoredChunk
@@ -221,10 +222,10 @@ class Retriever:
 
     def _recency_weight(self, published_at: str, as_of: date) -> float:
         p = self.params
-        try:
-            age = max(0, (as_of - date.fromisoformat(published_at[:10])).days)
-        except ValueError:  # undated: nothing says it is recent
+        published = day_of(published_at)
+        if published is None:  # undated: nothing says it is recent
             return p.recency_floor
+        age = max(0, (as_of - published).days)
         return p.recency_floor + (1 - p.recency_floor) * 0.5 ** (age / p.half_life_days)
 
 

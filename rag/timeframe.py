@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from rag.dates import month_number
+from rag.dates import day_of, month_number
 from rag.errors import InputError
 
 WEEK = 7
@@ -51,9 +51,8 @@ class TimeFrame:
 
     def holds(self, published_at: str) -> bool:
         """An article published at `published_at` (ISO) falls in the window; an undated one never does."""
-        try:
-            day = date.fromisoformat(published_at[:10])
-        except ValueError:
+        day = day_of(published_at)
+        if day is None:
             return False
         return (self.start is None or self.start <= day) and (self.end is None or day < self.end)
 
@@ -243,9 +242,8 @@ def written(day: date) -> str:
 def dating_note(text: str, published_at: str) -> str:
     """A line saying what the relative dates of a passage mean, for whoever checks a claim against it
     ("" when it has none, or no publication date)."""
-    try:
-        published = date.fromisoformat(published_at[:10])
-    except ValueError:
+    published = day_of(published_at)
+    if published is None:
         return ""
     resolved = resolve_relative(text, published)
     if not resolved:
