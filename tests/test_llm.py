@@ -8,6 +8,7 @@ import json
 import os
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -102,12 +103,19 @@ def test_model_file_cache_dir_from_environment(
     ],
 )
 def test_a_missing_part_package_is_named(
-    monkeypatch: pytest.MonkeyPatch, weights: Weights, module: str, message: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, weights: Weights, module: str, message: str
 ) -> None:
-    real_find_spec = llm.importlib.util.find_spec
+    # Every other part is present (a package folder with its slice), whether or not this machine
+    # installed that model's extra: the message must name the one that is missing.
+    present = {}
+    for n in range(1, weights.parts + 1):
+        folder = tmp_path / weights.module(n)
+        (folder / "data").mkdir(parents=True)
+        (folder / "data" / f"part{n:02d}.bin").write_bytes(b"x")
+        present[weights.module(n)] = SimpleNamespace(submodule_search_locations=[str(folder)])
 
     def find_spec(name: str) -> object:
-        return None if name == module else real_find_spec(name)
+        return None if name == module else present.get(name)
 
     monkeypatch.setattr(llm.importlib.util, "find_spec", find_spec)
     with pytest.raises(ModelError, match=message):
