@@ -35,6 +35,12 @@ def day_of(value: str) -> date | None:
         return None
 
 
+def in_words(iso: str) -> str:
+    """An ISO date or timestamp as prose ("8 January 2026"); the text itself when it is not one ("" stays "")."""
+    day = day_of(iso)
+    return f"{day.day} {day.strftime('%B %Y')}" if day else iso
+
+
 def month_number(word: str) -> int:
     """1-12 for an English month name or an abbreviation of three letters or more ("Sept" too); 0 otherwise."""
     word = word.lower()

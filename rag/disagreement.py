@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 
 from rag.citations import assemble
 from rag.conflicts import DISAGREEMENT, MINORITY, UPDATE, Claim, Disagreement, Side, find
+from rag.dates import in_words
 from rag.timeframe import TimeFrame
 from rag.types import Conflict, ConflictSource, ConflictValue, Passage, Reason, ReasonKind, Sentence, Source
 from rag.values import comparable, find_values, same_value
@@ -195,15 +195,16 @@ def _wording(d: Disagreement, numbers: dict[int, int]) -> str:
         markers = "".join(f"[{n}]" for n in sorted(numbers[c.passage] for c in claims))
         outlets = list(dict.fromkeys(d.passages[c.passage].outlet for c in claims if d.passages[c.passage].outlet))
         day = max((d.passages[c.passage].published_at[:10] for c in claims), default="")
+        when = in_words(day) or "an unknown date"
         value = side.text
         if d.status == UPDATE:
             if k == 0 and outlets:
-                parts.append(f"{_listed(outlets)} reported {value} on {_day(day)} {markers}")
+                parts.append(f"{_listed(outlets)} reported {value} on {when} {markers}")
             elif k == 0:
-                parts.append(f"the latest report, of {_day(day)}, gives {value} {markers}")
+                parts.append(f"the latest report, of {when}, gives {value} {markers}")
             else:
                 by = f" {_listed(outlets)}" if outlets else ""
-                parts.append(f"an earlier{by} report, of {_day(day)}, gave {value} {markers}")
+                parts.append(f"an earlier{by} report, of {when}, gave {value} {markers}")
         elif d.status == MINORITY and k > 0:
             parts.append(f"only one{_attributed(outlets, day)} gives {value} {markers}")
         else:
@@ -224,7 +225,7 @@ def _count(n: int) -> str:
 
 
 def _attributed(outlets: list[str], day: str) -> str:
-    bits = [b for b in (_listed(outlets), _day(day) if day else "") if b]
+    bits = [b for b in (_listed(outlets), in_words(day)) if b]
     return f" ({', '.join(bits)})" if bits else ""
 
 
@@ -234,11 +235,3 @@ def _listed(names: list[str]) -> str:
     if len(names) > 3:
         return f"{', '.join(names[:2])} and {len(names) - 2} others"
     return f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def _day(iso: str) -> str:
-    try:
-        d = date.fromisoformat(iso[:10])
-    except ValueError:
-        return iso or "an unknown date"
-    return f"{d.day} {d.strftime('%B %Y')}"

@@ -27,7 +27,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from rag.citations import assemble, dropped_sentences, metadata_answer
-from rag.dates import day_of
+from rag.dates import day_of, in_words
 from rag.disagreement import Resolved, resolve
 from rag.errors import InputError, NotFoundError
 from rag.excerpts import excerpts
@@ -370,17 +370,9 @@ def dated(text: str, frame: TimeFrame | None, as_of: str, sources: Sequence[Sour
     days = sorted({s.published_at[:10] for s in sources if s.published_at})
     reported = ""
     if days:
-        span = _day(days[0]) if len(days) == 1 else f"{_day(days[0])} to {_day(days[-1])}"
+        span = in_words(days[0]) if len(days) == 1 else f"{in_words(days[0])} to {in_words(days[-1])}"
         reported = f" (reports of {span})"
-    return f"As of {_day(as_of)}{reported}: {text}"
-
-
-def _day(iso: str) -> str:
-    try:
-        d = date.fromisoformat(iso[:10])
-    except ValueError:
-        return iso
-    return f"{d.day} {d.strftime('%B %Y')}"
+    return f"As of {in_words(as_of)}{reported}: {text}"
 
 
 def _failure(

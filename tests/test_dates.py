@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.dates import month_number, parse_date
+from rag.dates import in_words, month_number, parse_date
 
 
 @pytest.mark.parametrize(
@@ -51,3 +51,11 @@ def test_parse_date(written: str, iso: str) -> None:
 
 def test_month_number_takes_names_and_abbreviations_of_three_letters_or_more() -> None:
     assert [month_number(w) for w in ("jan", "Sept", "september", "DEC", "ju", "mayday")] == [1, 9, 9, 12, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("stored", "prose"),
+    [("2026-01-08", "8 January 2026"), ("2026-04-01T09:30:00+00:00", "1 April 2026"), ("", ""), ("soon", "soon")],
+)
+def test_a_stored_date_in_words(stored: str, prose: str) -> None:
+    assert in_words(stored) == prose

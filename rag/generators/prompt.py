@@ -4,20 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rag.dates import in_words
 from rag.generators.base import NOT_STATED, Revision
 from rag.types import Passage
-
-
-def written_date(iso: str) -> str:
-    """An ISO date as prose ("8 January 2026"); the text itself when it is not one."""
-    from datetime import date
-
-    try:
-        day = date.fromisoformat(iso[:10])
-    except ValueError:
-        return iso
-    return f"{day.day} {day.strftime('%B %Y')}"
-
 
 PROMPT_VERSION = "answer-v4"  # bump when the prompt changes: evaluation caches are keyed on it
 
@@ -60,7 +49,7 @@ def build_messages(
         format_passage(n, p, first[p.article_id] if first[p.article_id] < n else None)
         for n, p in enumerate(passages, 1)
     )
-    today = f"Today is {written_date(as_of)}.\n" if as_of else ""
+    today = f"Today is {in_words(as_of)}.\n" if as_of else ""
     user = f"Passages:\n\n{numbered}\n\n{today}Question: {question.strip()}"
     messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
     if revision is not None:
