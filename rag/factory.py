@@ -12,6 +12,7 @@ from functools import partial
 from rag.config import Settings
 from rag.embedders.base import Embedder
 from rag.embedders.registry import load_embedder
+from rag.errors import RagError
 from rag.generators.base import Generator
 from rag.generators.extractive import ExtractiveGenerator
 from rag.generators.registry import load_generator
@@ -25,19 +26,36 @@ from rag.pipeline import AskParams, Pipeline
 from rag.retrieve import RetrievalParams, Retriever
 from rag.store.base import IndexConfig, Store
 from rag.store.local import LocalStore
+from rag.store.manifest import MANIFEST, config_from_manifest, read_manifest
 from rag.verify import Verifier
+
+
+def embed_model(settings: Settings) -> str:
+    """The embedding model to use: the one the local index at `settings.index_dir` was built with, unless the
+    settings name one (environment, rag.toml), so that an index built with another model (the int8 one)
+    needs no setting on every later command. A model named that differs from the index's is refused when
+    the index is opened, naming both; a new index, or a manifest that cannot be read, takes the settings'."""
+    chosen = settings.embed.model
+    if "model" in settings.embed.model_fields_set or settings.store.kind != "local":
+        return chosen
+    path = settings.index_dir / MANIFEST
+    try:
+        return config_from_manifest(read_manifest(path), path).embed_model if path.is_file() else chosen
+    except RagError:  # opening the index says what is wrong with it
+        return chosen
 
 
 def embedder(settings: Settings) -> Embedder:
     s = settings.embed
-    return load_embedder(s.model, batch_size=s.batch_size, threads=s.threads or None, runtime=s.runtime)
+    return load_embedder(embed_model(settings), batch_size=s.batch_size, threads=s.threads or None, runtime=s.runtime)
 
 
 def embedder_factory(settings: Settings, *, threads: int | None = None) -> Callable[[], Embedder]:
     """A picklable recipe for the configured embedder, for processes that build their own (Ray workers);
     `threads` applies when the settings leave `embed.threads` at 0 (automatic)."""
     s = settings.embed
-    return partial(load_embedder, s.model, batch_size=s.batch_size, threads=s.threads or threads, runtime=s.runtime)
+    model = embed_model(settings)
+    return partial(load_embedder, model, batch_size=s.batch_size, threads=s.threads or threads, runtime=s.runtime)
 
 
 def store(settings: Settings, embedder: Embedder, *, create: bool = False) -> Store:

@@ -106,6 +106,20 @@ def test_clear_errors_without_traceback(tmp_path: Path, seeded: Path) -> None:
         assert "Traceback" not in result.output
 
 
+def test_an_index_is_read_with_the_embedding_model_it_was_built_with(seeded: Path) -> None:
+    # built with fake-hash (FAKE); later commands need not name it again
+    unnamed = CliRunner().invoke(main, ["--index", str(seeded), "search", "Sigonella"], env={"RAG_EMBED__MODEL": None})
+    assert unnamed.exit_code == 0, unnamed.output
+    assert "Sigonella" in unnamed.output
+    # a model named that differs from the index's is refused, naming both
+    named = CliRunner().invoke(
+        main,
+        ["--index", str(seeded), "search", "Sigonella"],
+        env={"RAG_EMBED__MODEL": "sentence-transformers/all-MiniLM-L6-v2"},
+    )
+    assert named.exit_code == 1 and "fake-hash" in named.output and "all-MiniLM-L6-v2" in named.output
+
+
 EXTRACTIVE = {**FAKE, "RAG_ANSWER__GENERATOR": "extractive", "RAG_VERIFY__JUDGE": "overlap"}
 
 
