@@ -32,7 +32,8 @@ class EmbedSettings(BaseModel):
         DEFAULT_MODEL,
         description="embedding model: `sentence-transformers/all-MiniLM-L6-v2`, the same with int8 weights "
         "(`sentence-transformers/all-MiniLM-L6-v2-int8`: faster, vectors within cosine 0.98; docs/measurements.md, "
-        '"Embedding runtime"), `fake-hash` for tests; an index remembers the one that built it',
+        '"Embedding runtime"), `fake-hash` for tests. An existing local index is read with the model that built '
+        "it (its manifest) unless this names one; a different one named is refused, naming both",
     )
     batch_size: int = Field(
         4,
@@ -225,8 +226,9 @@ class AnswerSettings(BaseModel):
         ge=0,
         description="a question without words of time whose answer rests only on reports over this many days "
         "older than the as-of date is declined (`outdated`) when a relevant passage retrieved is from within "
-        "them: the story has moved on (on the RealTimeQA sample it declined 10 wrong answers and no right one). "
-        "Questions asking when are exempt. 0: off",
+        "them (the story has moved on), or when the question presumes a current event ('has been grounded', "
+        "'will soon decide') and the archive holds reports of those days. Questions asking when are exempt. "
+        "Measured in docs/measurements.md, 'Answers from old reports'. 0: off",
     )
     relevant_only: bool = Field(
         False,

@@ -117,6 +117,41 @@ def without_time(question: str, frame: TimeFrame | None) -> str:
     return re.sub(r"\s+([?.!,;:])", r"\1", " ".join(f"{question[:a]} {question[b:]}".split()))
 
 
+# A question without words of time can still be about now by its grammar: the present perfect ("Which company
+# has been grounded?"), the present progressive ("Which pop star is being associated with ...?") and the near
+# future ("will soon decide", "is set to reprise", "upcoming"). `current_event` finds those words.
+_PARTICIPLES = (
+    r"been|\w{2,}ed|won|made|said|hit|set|put|run|sold|bought|told|found|brought|struck|held|kept|lost|met|paid|"
+    r"sent|spent|shut|cut|left|led|fled|begun|become|come|gone|done|seen|taken|given|fallen|risen|stolen|written|"
+    r"chosen|driven|broken|beaten|proven|grown|shown|drawn|thrown|flown|known|sworn|withdrawn|overtaken|"
+    r"undertaken|sunk|dealt|built|caught|fought|thought|sought|laid|quit|split|spread|hurt|shot|stood|got|gotten"
+)
+_ADVERBS = r"(?:(?:not|just|already|recently|now|currently|still|also|officially|finally|reportedly|again)\s+)?"
+_PERFECT = re.compile(rf"\b(?:has|have)\s+{_ADVERBS}(?:{_PARTICIPLES})\b", re.I)
+_PROGRESSIVE = re.compile(rf"\b(?:is|are)\s+{_ADVERBS}([a-z]+ing)\b")
+_NOT_VERBS = frozenset(
+    "thing something nothing anything everything king ring spring string sibling wing during ceiling "
+    "darling pudding wedding building meaning funding ruling ending evening morning".split()
+)
+_NEAR_FUTURE = re.compile(
+    r"\b(?:will soon|(?:is|are) (?:set|expected|poised|about|planning) to|upcoming|forthcoming)\b", re.I
+)
+# A record is not news of the week: "Who has won the most Grand Slam titles?", "the highest-grossing ever".
+_RECORD = re.compile(r"\b(?:ever|all-time|all time|in history|the most|record)\b", re.I)
+
+
+def current_event(question: str) -> str | None:
+    """The words by which `question` presumes a current event, or None: a verb in the present perfect ("has
+    been grounded"), the present progressive ("is facing") or the near future ("will soon decide", "is set
+    to"; "upcoming"), unless the question asks about a record ("ever", "the most"). Words of time, when a
+    question has them, decide instead (`find_time`)."""
+    if _RECORD.search(question):
+        return None
+    found = [m.group(0) for m in (_PERFECT.search(question), _NEAR_FUTURE.search(question)) if m]
+    found += [m.group(0) for m in _PROGRESSIVE.finditer(question) if m.group(1).lower() not in _NOT_VERBS]
+    return found[0] if found else None
+
+
 def _resolve(kind: str, m: re.Match[str], as_of: date) -> TimeFrame | None:
     phrase, span = m.group(0), m.span()
     tomorrow = as_of + timedelta(days=1)

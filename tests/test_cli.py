@@ -220,7 +220,9 @@ def test_ask_through_an_openai_compatible_server_keeps_verification(seeded: Path
     try:
         server.reply(Reply(body=completion("Guido Crosetto confirmed the refusal [1]. The pope approved it [1].")))
         env = {"RAG_LLM__BASE_URL": server.base_url, "RAG_LLM__MODEL": "tiny", "RAG_LLM__API_KEY": "sk-secret"}
-        result = ask(seeded, "Who confirmed the refusal?", "--generator", "openai", "--json", env=env)
+        result = ask(
+            seeded, "Who confirmed the refusal?", "--as-of", "2026-04-01", "--generator", "openai", "--json", env=env
+        )
         assert result.exit_code == 0, result.output
         answer = json.loads(result.output)
         assert answer["answer"] == "Guido Crosetto confirmed the refusal [1]."  # the unsupported sentence is gone

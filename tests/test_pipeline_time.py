@@ -12,10 +12,10 @@ from rag.errors import InputError
 from rag.generators.base import Draft
 from rag.generators.extractive import ExtractiveGenerator
 from rag.judges.overlap import OverlapJudge
-from rag.pipeline import ABSTAIN_TEXT, NO_ARTICLES_IN_PERIOD, OUTDATED, AskParams, Pipeline, outdated
+from rag.pipeline import ABSTAIN_TEXT, NO_ARTICLES_IN_PERIOD, OUTDATED, AskParams, Pipeline, outdated, undated
 from rag.retrieve import Retriever
 from rag.store.local import LocalStore
-from rag.types import Filters, Passage, ReasonKind, Source
+from rag.types import Answer, Filters, Passage, ReasonKind, Source
 from rag.verify import Verifier
 from tests.conftest import article, open_store
 from tests.fakes import ScriptedGenerator
@@ -62,7 +62,15 @@ def test_a_named_year_finds_the_old_figure_and_the_as_of_date_hides_what_came_af
     then = pipeline(harbour, embedder).ask("How many ships did the harbour authority count?",
                                            Filters(as_of="2024-06-01"))  # fmt: skip
     assert then.answerable and {s.article_id for s in then.sources} == {"march24"}
-    assert not then.answer.startswith("As of"), "a question without time is not dated"
+    # no time in the question, but its report is over a month old: the answer says when it is from
+    assert then.answer.startswith("As of 1 June 2024 (reports of 12 March 2024): ")
+    assert undated(then.answer) == " ".join(s.text for s in then.sentences), "what the answer says, undated"
+    fresh = pipeline(harbour, embedder).ask("How many ships did the harbour authority count?",
+                                            Filters(as_of="2024-03-20"))  # fmt: skip
+    assert fresh.answerable and not fresh.answer.startswith("As of"), "a report of the last month is not dated"
+    when = pipeline(harbour, embedder).ask("When did the harbour authority count 12 ships?",
+                                           Filters(as_of="2024-06-01"))  # fmt: skip
+    assert when.answerable and not when.answer.startswith("As of"), "an answer to 'when' gives its date itself"
 
 
 def test_a_window_without_articles_abstains_and_says_why(harbour: LocalStore, embedder) -> None:
@@ -213,6 +221,30 @@ def test_the_outdated_rule_spares_questions_asking_when_and_can_be_turned_off(ha
         AskParams(outdated_days=-1)
 
 
+def test_a_question_about_now_is_not_answered_from_an_old_report_even_when_nothing_newer_was_found(
+    harbour: LocalStore, embedder, ingest: Callable
+) -> None:
+    now = "How many ships have been counted in port by the harbour authority of Rivertown?"  # present perfect
+    then = "How many ships did the harbour authority of Rivertown count in port?"
+    alone = AskParams(conflicts=False)
+
+    def ask(question: str, as_of: str, params: AskParams = alone) -> Answer:
+        return pipeline(harbour, embedder, Citing("march24", MONDAY_12), params).ask(question, Filters(as_of=as_of))
+
+    # The archive ends on 12 March 2024 (then 2026): asked on 1 June 2024 it is read as of its own last days.
+    archived = ask(now, "2024-06-01")
+    assert archived.answerable and archived.answer.startswith("As of 1 June 2024 (reports of 12 March 2024): ")
+    # Once it follows the news up to the as-of date (another story of 30 May), the old report is out of date.
+    ingest(harbour, [article("Lakeside opened a new library on Thursday.", id="council", published_at="2024-05-30")])
+    old = ask(now, "2024-06-01")  # 81 days after the harbour's only report then
+    assert not old.answerable and old.abstain_reason == OUTDATED
+    assert any("'have been'" in note and "2024-03-12" in note for note in old.usage["notes"])
+    assert any("12 ships" in s.text for s in old.dropped)
+    assert ask(then, "2024-06-01").answerable, "a question in the past tense takes the old report"
+    assert ask(now, "2024-03-20").answerable, "a report of the last 31 days answers a question about now"
+    assert ask(now, "2024-06-01", AskParams(outdated_days=0, conflicts=False)).answerable
+
+
 @pytest.mark.parametrize(
     ("cited", "retrieved", "days", "why"),
     [
@@ -230,3 +262,6 @@ def test_outdated_compares_the_newest_cited_report_with_the_relevant_passages(
     sources = [Source(1, "a", "a:0", "t", "", d, "", "q", 0, 1) for d in cited]
     found = [passage("The harbour counted ships.", d) for d in retrieved]
     assert (outdated(sources, found, "2026-01-08", days) is not None) is why
+    # A question about a current event needs a recent report whatever else was retrieved.
+    about_now = outdated(sources, found, "2026-01-08", days, about_now="has been")
+    assert (about_now is not None) is (days > 0 and any(cited) and max(cited) < "2025-12-08")

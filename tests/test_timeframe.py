@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from rag.timeframe import find_time, without_time
+from rag.timeframe import current_event, find_time, without_time
 
 JAN8 = date(2026, 1, 8)  # a Thursday, a week into the year
 LEAP = date(2024, 2, 29)
@@ -71,6 +71,32 @@ def test_time_expressions_become_windows(question: str, as_of: date, first: str 
 )
 def test_words_that_only_look_like_time_are_left_alone(question: str) -> None:
     assert find_time(question, JAN8) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("Which company has been temporarily grounded from operating?", "has been"),
+        ("Florida has recently hit an outbreak of which disease?", "has recently hit"),
+        ("How many people have died in the floods?", "have died"),
+        ("Which pop superstar is being associated with conspiracy theories?", "is being"),
+        ("What is happening to the AMC movie theater?", "is happening"),
+        ("Who is running for governor?", "is running"),
+        ("The Supreme Court will soon decide the future of which medication?", "will soon"),
+        ("Renée Zellweger is set to reprise her film role as who?", "is set to"),
+        ("Who is a candidate in Taiwan's upcoming presidential election?", "upcoming"),
+        # not about now: a past event, a state, a record, a noun after "is", possession
+        ("Who confirmed the refusal?", None),
+        ("What is the minimum age for users on TikTok?", None),
+        ("Who has won the most Grand Slam titles?", None),
+        ("What is the highest-grossing film ever?", None),
+        ("What is Beijing's position?", None),
+        ("Which company has children's products?", None),
+        ("What is the meaning of the ruling?", None),
+    ],
+)
+def test_a_question_presumes_a_current_event_by_its_tense(question: str, words: str | None) -> None:
+    assert current_event(question) == words
 
 
 def test_a_period_after_the_as_of_date_is_not_a_window() -> None:

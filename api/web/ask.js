@@ -17,7 +17,7 @@ const ABSTAIN_REASONS = {
   insufficient_support:
     "Passages were found, but no sentence of the drafted answer could be verified against them, so there is no answer rather than a guess.",
   no_articles_in_period: "No article in the archive was published in the period the question asks about.",
-  outdated: "The newest reports retrieved do not answer this; only much older ones do, and the story may have moved on since.",
+  outdated: "Only reports much older than the question answer this: the story has moved on since, or the question asks about now.",
 };
 
 const MARKERS = /\s*\[\d+\]/g;

@@ -1,11 +1,13 @@
 """Two `rag eval` results side by side: the failure modes of each, and answers that changed.
 
     python -m evals.suite.compare BEFORE.json AFTER.json [--set realtimeqa] [--answers 20] [--out report.md]
+        [--without RUN.json]
 
 Prints Markdown: a table of the answer metrics (containment, confidently wrong, wrong-but-verified and
 how many of those cite a stale article, declines by cause, answer@k) for each run, then up to `--answers`
 questions asked in both runs whose outcome differs (question, gold, each answer with its verdicts), the
-ones that got better first. Only questions present in both files are compared.
+ones that got better first. Only questions present in both files are compared; `--without RUN.json` leaves
+out the questions of another run too (the sample a change was chosen on, to see it on the others).
 """
 
 from __future__ import annotations
@@ -71,11 +73,13 @@ def _answer_lines(row: dict[str, Any]) -> str:
     return f"{outcome(row)}: {text} [{verdicts}] (sources: {dates or '-'})"
 
 
-def report(before: dict[str, Any], after: dict[str, Any], set_name: str, answers: int) -> str:
-    """The Markdown comparison of the rows of `set_name` present in both results."""
+def report(
+    before: dict[str, Any], after: dict[str, Any], set_name: str, answers: int, without: frozenset[str] = frozenset()
+) -> str:
+    """The Markdown comparison of the rows of `set_name` present in both results, but for the ids `without`."""
     rows_a = {r["id"]: r for r in before["sets"][set_name]["rows"] if not r.get("error")}
     rows_b = {r["id"]: r for r in after["sets"][set_name]["rows"] if not r.get("error")}
-    common = [i for i in rows_a if i in rows_b]
+    common = [i for i in rows_a if i in rows_b and i not in without]
     a = summarise([rows_a[i] for i in common])
     b = summarise([rows_b[i] for i in common])
     lines = [f"## {set_name}: {len(common)} questions in both runs", "", "| | before | after |", "|---|---|---|"]
@@ -102,14 +106,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", default="realtimeqa")
     ap.add_argument("--answers", type=int, default=20)
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--without", type=Path, help="leave out the questions of this results file")
     args = ap.parse_args(argv)
     before = json.loads(args.before.read_text(encoding="utf-8"))
     after = json.loads(args.after.read_text(encoding="utf-8"))
-    for name, data in (("before", before), ("after", after)):
+    other = json.loads(args.without.read_text(encoding="utf-8")) if args.without else {"sets": {args.set: {}}}
+    for name, data in (("before", before), ("after", after), ("without", other)):
         if args.set not in data.get("sets", {}):
             print(f"{name}: no set {args.set!r} in {getattr(args, name)}", file=sys.stderr)
             return 2
-    text = report(before, after, args.set, args.answers)
+    without = frozenset(r["id"] for r in other["sets"][args.set].get("rows", []))
+    text = report(before, after, args.set, args.answers, without)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
     print(text)

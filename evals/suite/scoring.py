@@ -13,6 +13,7 @@ from evals.suite.config import RETRIEVAL_K
 from evals.suite.datasets.realtimeqa import contains_evidence
 from evals.suite.faithfulness import Scorer, support
 from evals.suite.sets import Item
+from rag.pipeline import undated
 
 CONFLICT_CUES = re.compile(
     r"\b(conflict\w*|contradict\w*|disagree\w*|inconsisten\w*|discrepan\w*|dispute\w*|however|whereas|"
@@ -116,13 +117,14 @@ def score_item(
 ) -> dict[str, Any]:
     """Everything measured about one answer (a JSON-able row of the results file); `as_of` is the date the
     question was asked at ("" when none was given)."""
-    text = answer.get("answer", "")
+    said = answer.get("answer", "")
+    text = undated(said)  # scored without the dates the service puts before an answer ("As of ...: ")
     answered = bool(answer.get("answerable"))
     row: dict[str, Any] = {
         **item_fields(item),
         "false_answers": list(item.false_answers),
         "meta": item.meta,
-        "answer": text,
+        "answer": said,
         "answerable": answered,
         "abstain_reason": answer.get("abstain_reason"),
         "sentences": answer.get("sentences", []),

@@ -161,6 +161,11 @@ class Store(Protocol):
         """
         ...
 
+    def newest_published(self, on_or_before: str) -> str:
+        """The publication day (YYYY-MM-DD) of the newest stored article published on or before the day
+        `on_or_before` (ISO), "" when there is none: how current the archive is at an as-of date."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """{"articles", "chunks", "tokens"}: how many articles and chunks are stored and the chunking
         tokens they hold, as of the last committed write."""

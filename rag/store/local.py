@@ -364,6 +364,15 @@ class LocalStore:
         keys = ("id", "title", "byline", "outlet", "url", "published_at", "source", "ingested_at", "chunks")
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
+    def newest_published(self, on_or_before: str) -> str:
+        """See `Store.newest_published`."""
+        (day,) = self._db.execute(
+            "SELECT MAX(substr(published_at, 1, 10)) FROM articles "
+            "WHERE published_at != '' AND substr(published_at, 1, 10) <= ?",
+            (on_or_before[:10],),
+        ).fetchone()
+        return str(day or "")
+
     def counts(self) -> dict[str, int]:
         """Articles, chunks and chunking tokens stored."""
         articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]

@@ -432,6 +432,12 @@ class MilvusStore:
         page = rows[offset : offset + limit]
         return [{**{k: a[k] for k in ARTICLE_FIELDS[:-1]}, "chunks": int(a["n_chunks"])} for a in page]
 
+    def newest_published(self, on_or_before: str) -> str:
+        """See `Store.newest_published` (read from the article rows, like `counts`)."""
+        day = on_or_before[:10]
+        days = (str(a["published_at"])[:10] for a in self._articles('published_at != ""', ["published_at"]))
+        return max((d for d in days if d <= day), default="")
+
     def counts(self) -> dict[str, int]:
         """Articles, chunks and chunking tokens, summed over the committed article rows."""
         counts: dict[str, int] = summarise(self._articles("", ["n_chunks", "n_tokens"]))["counts"]

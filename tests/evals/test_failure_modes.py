@@ -3,6 +3,8 @@ cause, wrong-but-verified and stale citations, answer@k."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -81,6 +83,16 @@ def test_rows_and_summary_name_each_failure_mode() -> None:
     assert retrieval["answer@1"] == pytest.approx(0.4) and retrieval["answer@shown"] == pytest.approx(0.4)
 
 
+def test_an_answer_is_scored_without_the_dates_put_before_it() -> None:
+    # the dating names 4 January: a question whose gold is "4" is not answered by it
+    dated = answer("As of 5 January 2024 (reports of 4 January 2024): Rob Cross won the final [1].")
+    it = Item("realtimeqa", "q2", "How many sets did he win?", "answerable", ("4",), meta={"date": "2024/01/05"})
+    scored = score_item(it, dated, [], [], {}, RecallScorer(), as_of="2024-01-05")
+    assert scored["answer"] == dated["answer"] and scored["contains_gold"] is False
+    won = answer("As of 5 January 2024 (reports of 4 January 2024): He won 4 sets [1].")
+    assert score_item(it, won, [], [], {}, RecallScorer(), as_of="2024-01-05")["contains_gold"] is True
+
+
 def test_two_runs_side_by_side() -> None:
     from evals.suite.compare import report
 
@@ -92,3 +104,20 @@ def test_two_runs_side_by_side() -> None:
     assert "| containment | 0.000 | 1.000 |" in text
     assert "| confidently wrong (names a wrong choice) | 1 | 0 |" in text
     assert "before — wrong: Rob Cross won the final [1]." in text and "after — right: Luke Humphries" in text
+
+
+def test_a_comparison_can_leave_out_the_questions_of_another_run(tmp_path: Path) -> None:
+    from evals.suite.compare import main
+
+    right = row(answer("Luke Humphries won the final [1]."), [passage("Luke Humphries won the final.")])
+    wrong = row(answer("Rob Cross won the final [1]."), [passage("Rob Cross won the final.")])
+    other = {**wrong, "id": "q2"}
+    files = {}
+    for name, rows in (("before", [wrong, other]), ("after", [right, other]), ("chosen_on", [right])):
+        files[name] = tmp_path / f"{name}.json"
+        files[name].write_text(json.dumps({"sets": {"realtimeqa": {"rows": rows}}}), encoding="utf-8")
+    out = tmp_path / "report.md"
+    args = [str(files["before"]), str(files["after"]), "--out", str(out)]
+    assert main([*args, "--without", str(files["chosen_on"])]) == 0
+    assert "1 questions in both runs" in out.read_text() and "| containment | 0.000 | 0.000 |" in out.read_text()
+    assert main(args) == 0 and "2 questions in both runs" in out.read_text()

@@ -322,6 +322,16 @@ class StoreContract:
         for key in ("bytes_on_disk", "files", "schema_version", "updated_at"):
             assert key in stats
 
+    def test_newest_published_on_or_before_a_day(
+        self, store: Store, embedder: HashEmbedder, news: list[Article]
+    ) -> None:
+        assert store.newest_published("2026-04-01") == ""  # empty
+        put(store, embedder, library(news))  # 2026-03-15, 2026-03-28, 2026-03-30, 2026-04-01 and one undated
+        assert store.newest_published("2030-01-01") == "2026-04-01"
+        assert store.newest_published("2026-03-31") == store.newest_published("2026-03-30T23:00:00Z") == "2026-03-30"
+        assert store.newest_published("2026-03-29") == "2026-03-28"
+        assert store.newest_published("2026-03-14") == ""
+
     def test_list_articles_pages_newest_first(self, store: Store, embedder: HashEmbedder, news: list[Article]) -> None:
         written = put(store, embedder, library(news))
         full = store.list_articles(0, 100)
