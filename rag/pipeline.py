@@ -5,7 +5,10 @@ Abstentions are decided here, from evidence rather than from the prompt alone:
   similarity or by shared words); the generator is not called;
 - `insufficient_support` when the question names a person, place, figure or date that no retrieved
   passage mentions (it presupposes what the articles do not say), when the generator declines, or
-  when no drafted sentence survives verification.
+  when no drafted sentence survives verification;
+- `no_articles_in_period` when the period the question names holds no retrieved article;
+- `outdated` when only reports over `outdated_days` older than the as-of date back the answer while newer
+  relevant ones were retrieved, or while the question presumes a current event (`outdated`).
 
 When the generator drafted an answer but none of its sentences that address the question survives
 verification (a small model's garbled or unsupported wording), two second tries follow, cheapest first:
