@@ -138,7 +138,16 @@ _METADATA: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
-_ABOUT_AN_ARTICLE = re.compile(r"\b(?:article|story|report|piece|it|this|that)\b", re.I)
+# "this week" or "this year" is time, not the article ("Which newspaper slashed 20% of its staff this week?").
+_ABOUT_AN_ARTICLE = re.compile(
+    r"\b(?:article|story|report|piece)\b|\b(?:it|this|that)\b(?!\s+(?:week|weekend|month|year|season|morning|"
+    r"afternoon|evening|day|time)\b)",
+    re.I,
+)
+# Which outlet did something in the news is not which outlet published the article: a verb of publishing is.
+_PUBLISHED = re.compile(
+    r"\b(?:publish(?:ed)?|ran|run|carried|printed|posted|wrote|written|is (?:it|this) from)\b", re.I
+)
 
 
 def metadata_field(question: str) -> str | None:
@@ -148,6 +157,6 @@ def metadata_field(question: str) -> str | None:
     if not _ABOUT_AN_ARTICLE.search(asked):
         return None
     for field, pattern in _METADATA:
-        if pattern.search(asked):
+        if pattern.search(asked) and (field != "outlet" or _PUBLISHED.search(asked)):
             return field
     return None

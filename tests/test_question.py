@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import Kind, expected_kind, focus, gives_kind, proper_names
+from rag.question import Kind, expected_kind, focus, gives_kind, metadata_field, proper_names
 
 
 @pytest.mark.parametrize(
@@ -65,3 +65,20 @@ def test_proper_names_skip_ordinary_words_and_the_question() -> None:
     assert proper_names("The minister Guido Crosetto spoke in Rome.", "Who spoke in Rome?") == ["Guido", "Crosetto"]
     assert proper_names("Texas is facing criticism [1].", "Which state is facing criticism?") == ["Texas"]
     assert proper_names('"Oppenheimer" won in January.', "Which movie won?") == ["Oppenheimer"]
+
+
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        ("Which outlet published the story about the base refusal?", "outlet"),
+        ("What newspaper ran this article?", "outlet"),
+        ("Who wrote the article?", "byline"),
+        ("When was the article about the Kyiv meeting published?", "published_at"),
+        # about the news, not about the article: "this week" is time, and no verb of publishing
+        ("Which newspaper slashed more than 20% of its staff this week?", None),
+        ("Which news outlet laid off staff this month?", None),
+        ("Who won the election?", None),
+    ],
+)
+def test_a_question_about_the_article_itself(question: str, field: str | None) -> None:
+    assert metadata_field(question) == field
