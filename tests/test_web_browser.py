@@ -128,6 +128,10 @@ def test_the_seed_question_is_answered_verified_and_cited(page: Page, seeded: Se
     expect(cite).to_have_text("[1]")
     assert cite.get_attribute("href") == f"#doc={SEED_ID}&chars={source['start']}-{source['end']}"
     expect(page.locator("#sources li")).to_contain_text("Marc Wells · 1 April 2026")
+    # asked today, months after the article: the page says how old the report is, as the API's answer does
+    dating = httpx.post(f"{seeded.url}/v1/ask", json={"question": QUESTION}).json()["answer"].split(": ")[0]
+    assert dating.startswith("As of ") and dating.endswith("(reports of 1 April 2026)")
+    expect(page.locator("#answer-meta")).to_contain_text(f"{dating}. Answered")
 
     cite.hover()  # the preview: quote, title, byline and date
     tip = page.locator("#tooltip")

@@ -185,7 +185,10 @@ function onAnswer(data) {
   $("sources").replaceChildren(...data.sources.map(sourceItem));
   $("sources-title").hidden = !data.sources.length;
   const total = data.timings?.total;
-  const asOf = data.as_of ? `Asked as of ${formatDate(data.as_of)}. ` : "";
+  // An answer about a time, or from reports over a month old, begins "As of <day> (reports of <days>): "
+  // (rag.pipeline.dated); the sentences below are shown without it, so it is said here.
+  const dating = data.answerable ? /^As of [^:]*(?=: )/.exec(data.answer) : null;
+  const asOf = dating ? `${dating[0]}. ` : data.as_of ? `Asked as of ${formatDate(data.as_of)}. ` : "";
   $("answer-meta").textContent = `${asOf}${data.answerable ? "Answered" : "No answer"}${total !== undefined ? ` in ${total} s` : ""}.`;
   $("progress").textContent = data.answerable
     ? `Answer ready: ${data.sentences.length} verified sentence${data.sentences.length === 1 ? "" : "s"}.`
