@@ -222,10 +222,11 @@ class Pipeline:
         # Only a question without time words: one with them has every sentence bound to its period (rag.verify);
         # one asking when gets its date from whichever report tells it.
         asked_kind = expected_kind(asked)
-        moved_on = self.params.outdated_days if frame is None and asked_kind not in (Kind.DATE, Kind.YEAR) else 0
+        asks_when = asked_kind in (Kind.DATE, Kind.YEAR)
+        moved_on = self.params.outdated_days if frame is None and not asks_when else 0
         about_now = current_event(asked) if moved_on else None
         if about_now is not None and not self._current_at(as_of, moved_on):
-            about_now = None  # an archive that ends before the as-of date is asked as of its own last days
+            about_now = None  # an archive that ends earlier: its newest reports are the news it has (dated below)
 
         def current(answer: Answer, before: Sequence[Sentence] = ()) -> Answer:
             """`answer` returned, or declined as `outdated` when the story has moved on past its reports."""
@@ -245,13 +246,14 @@ class Pipeline:
             return found
 
         # An answer from reports over a month old says their date (one asking when gives a date already).
-        old_days = RECENT_DAYS if asked_kind not in (Kind.DATE, Kind.YEAR) else 0
+        old_days = 0 if asks_when else RECENT_DAYS
 
-        def said(sentences: Sequence[Sentence], sources: Sequence[Source], old: int = old_days) -> str:
-            return dated(" ".join(s.text for s in sentences), frame, as_of, sources, old)
+        def said(sentences: Sequence[Sentence], sources: Sequence[Source]) -> str:
+            return dated(" ".join(s.text for s in sentences), frame, as_of, sources, old_days)
 
         def stated(resolved: Resolved, dropped: list[Sentence]) -> Answer:
-            text = said(resolved.sentences, resolved.sources, 0)  # a disagreement dates each side itself
+            # a disagreement dates each side itself: only a question about a time dates it as a whole
+            text = dated(" ".join(s.text for s in resolved.sentences), frame, as_of, resolved.sources)
             return Answer(question, text, True, None, resolved.sentences, resolved.sources,
                           dropped=dropped + resolved.dropped, conflicts=resolved.conflicts)  # fmt: skip
 
