@@ -176,7 +176,7 @@ class AnswerSettings(BaseModel):
     premise_check: bool = Field(
         True,
         description="abstain (`insufficient_support`) when the question names a person, place, figure or date "
-        "that no retrieved passage mentions",
+        "that no retrieved passage mentions, or that no article the answer cites mentions",
     )
     max_question_chars: int = Field(1000, ge=1, description="longer questions are refused")
     max_tokens: int = Field(256, ge=1, description="longest draft the generator may write, in its tokens")

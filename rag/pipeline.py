@@ -4,8 +4,9 @@ Abstentions are decided here, from evidence rather than from the prompt alone:
 - `no_relevant_passages` when no retrieved passage is close enough to the question (by embedding
   similarity or by shared words); the generator is not called;
 - `insufficient_support` when the question names a person, place, figure or date that no retrieved
-  passage mentions (it presupposes what the articles do not say), when the generator declines, or
-  when no drafted sentence survives verification;
+  passage mentions (it presupposes what the articles do not say), when the generator declines, when no
+  drafted sentence survives verification, or when the articles the answer cites never mention something
+  the question's asking sentence names (it answers about something else);
 - `no_articles_in_period` when the period the question names holds no retrieved article;
 - `outdated` when only reports over `outdated_days` older than the as-of date back the answer while newer
   relevant ones were retrieved, or while the question presumes a current event (`outdated`).
@@ -36,8 +37,8 @@ from rag.disagreement import Resolved, resolve
 from rag.errors import InputError, NotFoundError
 from rag.excerpts import excerpts
 from rag.generators.base import NOT_STATED, Draft, Generator, Reviser, Revision
-from rag.judges.checks import entity_issues
-from rag.question import Kind, expected_kind, gives_kind, metadata_field
+from rag.judges.checks import entity_issues, unnamed
+from rag.question import Kind, expected_kind, focus, gives_kind, metadata_field
 from rag.retrieve import Retriever, as_of_date, join_neighbours
 from rag.text import answer_words, content_words, coverage, share_held
 from rag.timeframe import TimeFrame, current_event, without_time
@@ -257,6 +258,19 @@ class Pipeline:
             return Answer(question, text, True, None, resolved.sentences, resolved.sources,
                           dropped=dropped + resolved.dropped, conflicts=resolved.conflicts)  # fmt: skip
 
+        def off_subject(sources: Sequence[Source]) -> str | None:
+            """Why an answer citing `sources` answers something else than was asked, or None: the question
+            names what none of the articles it cites mentions ("the Rodney Reservoir" answered from a report
+            on the Newark Reservoir)."""
+            if not self.params.premise_check or not sources:
+                return None
+            cited = {s.article_id: s for s in sources}
+            text = "\n\n".join(f"{s.title}\n{bodies[a]}" for a, s in cited.items())
+            issues = unnamed(focus(asked), text, {s.published_at[:4] for s in cited.values() if s.published_at})
+            if not issues:
+                return None
+            return "the cited articles do not mention what the question names: " + "; ".join(i.message for i in issues)
+
         # A model reads excerpts (when set); verification, citations and the fallback read whole passages.
         budget = self.params.excerpt_words if getattr(self.generator, "reads_prompt", True) else 0
         shown = excerpts(asked, passages, budget)
@@ -281,7 +295,7 @@ class Pipeline:
                 return current(stated(resolved, dropped))
             return done(INSUFFICIENT_SUPPORT, dropped=dropped)
         kind = asked_kind if self.params.answer_kind else None
-        failure = _failure(question, sentences, dropped, kind)
+        failure = _failure(question, sentences, dropped, kind) or off_subject(sources)
         calls = verification.judge_calls
         retries = self._retries(question, passages, shown, draft, verification.dropped, as_of) if failure else []
         for stage, what, redraft in retries:
@@ -297,8 +311,10 @@ class Pipeline:
             timings[stage] = time.perf_counter() - t
             calls += checked.judge_calls
             usage["judge_calls"] = calls
-            if not checked.declined and not _failure(
-                question, kept, dropped_sentences(checked.dropped) + kept_lost, kind
+            if not (
+                checked.declined
+                or _failure(question, kept, dropped_sentences(checked.dropped) + kept_lost, kind)
+                or off_subject(kept_sources)
             ):
                 usage["notes"] = [f"{failure}: answered with {what} instead"]
                 if resolved := disagreement(checked.sentences):

@@ -9,7 +9,7 @@ import pytest
 
 from rag.errors import ModelError
 from rag.judges.base import Judgement, SupportJudge
-from rag.judges.checks import deterministic_issues
+from rag.judges.checks import deterministic_issues, entity_issues, unnamed
 from rag.judges.llm import LLMJudge, user_prompt
 from rag.judges.overlap import OverlapJudge
 from rag.types import Reason, ReasonKind
@@ -161,3 +161,42 @@ def test_contract_clear_cases(judge: SupportJudge, claim: str, evidence: str, su
 def test_contract_judge_many_matches_judge(judge: SupportJudge) -> None:
     pairs = [(c, e) for c, e, _ in CLEAR_CASES]
     assert [j.supported for j in judge.judge_many(pairs)] == [s for _, _, s in CLEAR_CASES]
+
+
+@pytest.mark.parametrize(
+    ("question", "article", "years", "missing"),
+    [
+        # every word of a name, not only its last: the lenient premise check passes these
+        ("What two neighborhoods border the Rodney Reservoir?", "Wyncliff borders the Newark Reservoir.", (), "Rodney"),
+        ("What washed up on Bethany Beach?", "A whale washed up on Virginia Beach.", (), "Bethany"),
+        ("Who coaches the Smyrna School District team?", "The Brandywine School District team.", (), "Smyrna"),
+        ("Who honored Park-Lane as Player of the Year 2023?", "Park-Lane was Player of the Year.", ("2022",), "2023"),
+        ("What did the Normans do in the 10th century?", "The Normans sailed in the 11th century.", (), "10th"),
+        ("Who spoke on Tuesday?", "Smith spoke on Monday.", (), "Tuesday"),
+    ],
+)
+def test_what_a_question_names_must_be_in_the_cited_article(question, article, years, missing) -> None:
+    issues = unnamed(question, article, years)
+    assert issues and missing in " ".join(r.message for r in issues)
+
+
+@pytest.mark.parametrize(
+    ("question", "article", "years"),
+    [
+        ("What two neighborhoods border the Rodney Reservoir?", "Homes near the Rodney Reservoir sold.", ()),
+        # a title opening a name, a two-letter word, a hyphenated name, a demonym, the article's own year
+        ("Which law did Governor John Carney sign?", "Gov. John Carney signed the bill.", ()),
+        ("Which actor sued over the TV series The Mandalorian?", "Gina Carano sued over The Mandalorian.", ()),
+        ("Which conference honored Lauren Park-Lane?", "Seton Hall's Lauren Park-Lane won.", ()),
+        ("Which European nation voted on abortion?", "France voted on abortion.", ()),
+        ("Besides France, which country objected?", "France and Spain objected.", ()),
+        ("How many Delaware high schools were there in 2024?", "Delaware has 61 high schools.", ("2024",)),
+    ],
+)
+def test_what_the_cited_article_names_passes(question, article, years) -> None:
+    assert unnamed(question, article, years) == []
+
+
+def test_the_premise_check_over_all_passages_is_lenient_where_the_cited_article_check_is_not() -> None:
+    question, article = "What two neighborhoods border the Rodney Reservoir?", "Wyncliff borders the Newark Reservoir."
+    assert entity_issues(question, article) == [] and unnamed(question, article)

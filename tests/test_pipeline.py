@@ -538,3 +538,26 @@ def test_a_generator_that_reads_no_prompt_gets_whole_passages(indexed: LocalStor
     make(indexed, embedder, quoting, excerpt_words=5).ask(q)
     assert [p.text for p in quoting.calls[0][1]] == [p.text for p in whole]
     assert ExtractiveGenerator.reads_prompt is False
+
+
+def test_an_answer_whose_cited_articles_never_name_what_was_asked_is_declined(tmp_path: Path, embedder, ingest) -> None:
+    store = open_store(tmp_path / "index", embedder)
+    newark = "The Wyncliff and Arundel neighborhoods border the Newark Reservoir, which holds drinking water."
+    rodney = "The Rodney Reservoir was drained last spring, and the city plans a park on the site."
+    ingest(store, [article(newark, id="newark", title="Newark water"), article(rodney, id="rodney", title="A park")])
+    draft = "The Wyncliff and Arundel neighborhoods border the reservoir [{n}]."
+
+    def ask(question: str, **params) -> object:
+        n = cite(question, store, embedder, "Wyncliff")
+        return make(store, embedder, ScriptedGenerator(draft.format(n=n)), **params).ask(question)
+
+    # "Rodney" is in a retrieved passage, so the question's premise holds; the answer cites an article without it
+    off = ask("What two neighborhoods border the Rodney Reservoir?")
+    assert (off.answerable, off.abstain_reason) == (False, INSUFFICIENT_SUPPORT)
+    assert "Rodney" in off.usage["notes"][0] and "cited articles do not mention" in off.usage["notes"][0]
+    assert [s.text for s in off.dropped] == ["The Wyncliff and Arundel neighborhoods border the reservoir [1]."]
+
+    on = ask("What two neighborhoods border the Newark Reservoir?")
+    assert on.answerable and [s.article_id for s in on.sources] == ["newark"]
+    unchecked = ask("What two neighborhoods border the Rodney Reservoir?", premise_check=False)
+    assert unchecked.answerable

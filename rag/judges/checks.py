@@ -3,7 +3,8 @@
 What a small model misses and a rule does not: a number, month, weekday or name that the claim states and
 the evidence lacks, or a negation on one side only. A finding is a typed `Reason` (`MISSING_NUMBER`, ...)
 whose message says what is missing. The judges run these first and do not ask a model about a claim they
-flag; the pipeline runs `entity_issues` on the question itself (a false premise). `support_features` turns
+flag; the pipeline runs `entity_issues` on the question itself against the retrieved passages (a false
+premise) and `unnamed` against the articles an answer cites (an answer about something else). `support_features` turns
 them, with word coverage, into the inputs of the calibrated judge.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from rag.text import STOPWORDS, content_words, coverage, in_words, normalise, split_sentences, words
 from rag.types import Reason, ReasonKind
@@ -78,6 +79,47 @@ def entity_issues(claim: str, evidence: str) -> list[Reason]:
     names = _name_issues(claim, ev_words, skip=_is_descriptive)
     return _number_issues(claim, evidence, ev_words) + _date_issues(claim, ev_words) + names
 
+
+def unnamed(question: str, article: str, years: Collection[str] = ()) -> list[Reason]:
+    """What `question` names that `article` (the whole text of an article an answer cites) never mentions:
+    `entity_issues`, read strictly, since an article names in full what it is about. Every word of a name
+    must occur ("Rodney Reservoir" is not backed by "Newark Reservoir", nor "Bethany Beach" by "Virginia
+    Beach"), except a title opening it ("Governor John Carney" is backed by "Gov. John Carney"), a word
+    opening the sentence ("Besides France") and words of two letters ("TV"); a year among `years` (the
+    article's own dates) needs no mention ("How many high schools were there in 2024?" answered by a report
+    of 2024).
+    """
+    claim = normalise(question)
+    evidence = normalise(article)
+    ev_words = words(evidence)
+    issues = [
+        r
+        for r in _number_issues(claim, evidence, ev_words)
+        if not (r.values and r.values[0] in years and _YEAR.fullmatch(r.values[0]))
+    ]
+    issues += _date_issues(claim, ev_words)
+    ev = set(ev_words) | {part for w in ev_words if "-" in w for part in w.split("-") if part}
+    for name, opens in _name_runs(claim):
+        if opens:  # "Besides France", "Approximately 40 Democrats": a sentence's first word may be no name
+            name = name[1:]
+        while len(name) > 1 and name[0].lower().rstrip(".") in _TITLES:
+            name = name[1:]
+        checked = [t for t in name if len(t) > 2 and not _is_descriptive(t)]
+        missing = [t for t in checked if not (in_words(t.lower(), ev) or _is_acronym_of(t, ev_words))]
+        if missing:
+            full = " ".join(name)
+            message = f"name {full!r} not in the article ({', '.join(missing)} missing)"
+            issues.append(Reason(ReasonKind.MISSING_NAME, message, (full,)))
+    return issues
+
+
+_YEAR = re.compile(r"(?:1[89]|20)\d\d")
+# Words that open a name without being part of it.
+_TITLES = _HONORIFICS | frozenset(
+    "president governor gov senator sen representative rep mayor king queen prince princess pope director coach "
+    "judge justice secretary minister chancellor general gen sheriff chief ceo chairman chairwoman former "
+    "lord lady duke duchess captain capt officer commissioner ambassador".split()
+)
 
 # Words a question uses to describe rather than name: "American" when the passage says "US", "North
 # African" when it says "Libya". Skipping them only narrows the premise check; verification still runs.
@@ -183,6 +225,12 @@ def _names(text: str) -> list[list[str]]:
     A single capitalised word at the start of a sentence is usually an ordinary word ("Officials
     said"), so it counts only when a capitalised run continues after it ("Guido Crosetto said").
     """
+    return [name for name, _ in _name_runs(text)]
+
+
+def _name_runs(text: str) -> list[tuple[list[str], bool]]:
+    """`_names`, each with whether it opens its sentence (its first word may then be an ordinary word:
+    "Besides France")."""
     names = []
     for sentence in _NAME_BREAK.split(text):
         # A comma or bracket ends a name: "Franeker, Netherlands" is two names, checked separately.
@@ -191,7 +239,7 @@ def _names(text: str) -> list[list[str]]:
     return names
 
 
-def _capitalised_runs(found: list[str], at_sentence_start: bool) -> list[list[str]]:
+def _capitalised_runs(found: list[str], at_sentence_start: bool) -> list[tuple[list[str], bool]]:
     names = []
     run: list[tuple[int, str]] = []
     for i, w in enumerate([*found, ""]):
@@ -200,9 +248,9 @@ def _capitalised_runs(found: list[str], at_sentence_start: bool) -> list[list[st
             continue
         # In "AI-based" only "AI" is a name; in "Neuro-Symbolic" both parts are.
         tokens = [p for _, t in run for p in t.split("-") if p and _is_name_token(p)]
-        lone_first = at_sentence_start and len(run) == 1 and run[0][0] == 0
-        if tokens and not lone_first:
-            names.append(tokens)
+        opens = at_sentence_start and bool(run) and run[0][0] == 0
+        if tokens and not (opens and len(run) == 1):
+            names.append((tokens, opens))
         run = []
     return names
 
