@@ -118,8 +118,8 @@ def without_time(question: str, frame: TimeFrame | None) -> str:
 
 
 # A question without words of time can still be about now by its grammar: the present perfect ("Which company
-# has been grounded?"), the present progressive ("Which pop star is being associated with ...?") and the near
-# future ("will soon decide", "is set to reprise", "upcoming"). `current_event` finds those words.
+# has been grounded?"), the present progressive ("Which pop star is being associated with ...?") and the
+# future ("will soon decide", "is set to reprise", "upcoming", below). `current_event` finds those words.
 _PARTICIPLES = (
     r"been|\w{2,}ed|won|made|said|hit|set|put|run|sold|bought|told|found|brought|struck|held|kept|lost|met|paid|"
     r"sent|spent|shut|cut|left|led|fled|begun|become|come|gone|done|seen|taken|given|fallen|risen|stolen|written|"
@@ -136,18 +136,23 @@ _NOT_VERBS = frozenset(
 _NEAR_FUTURE = re.compile(
     r"\b(?:will soon|(?:is|are) (?:set|expected|poised|about|planning) to|upcoming|forthcoming)\b", re.I
 )
+# The future, and what comes next, is news of the as-of date too: "Which state will host the final?", "Director
+# Sam Mendes is to make ...", "the newest treatment", "France's next prime minister". Case matters: "Will Smith".
+_FUTURE = re.compile(r"\b(?:will|(?:is|are) to)\s+(?:not\s+|likely\s+)?[a-z]+\b|\b(?:newest|next)\b(?!\s+to\b)")
 # A record is not news of the week: "Who has won the most Grand Slam titles?", "the highest-grossing ever".
 _RECORD = re.compile(r"\b(?:ever|all-time|all time|in history|the most|record)\b", re.I)
 
 
 def current_event(question: str) -> str | None:
     """The words by which `question` presumes a current event, or None: a verb in the present perfect ("has
-    been grounded"), the present progressive ("is facing") or the near future ("will soon decide", "is set
-    to"; "upcoming"), unless the question asks about a record ("ever", "the most"). Words of time, when a
-    question has them, decide instead (`find_time`)."""
+    been grounded"), the present progressive ("is facing") or the future ("will soon decide", "is set to",
+    "will host", "is to make"; "upcoming"), or what comes next ("the newest", "the next"), unless the
+    question asks about a record ("ever", "the most"). Words of time, when a question has them, decide
+    instead (`find_time`)."""
     if _RECORD.search(question):
         return None
-    found = [m.group(0) for m in (_PERFECT.search(question), _NEAR_FUTURE.search(question)) if m]
+    searched = (_PERFECT.search(question), _NEAR_FUTURE.search(question), _FUTURE.search(question))
+    found = [m.group(0) for m in searched if m]
     found += [m.group(0) for m in _PROGRESSIVE.finditer(question) if m.group(1).lower() not in _NOT_VERBS]
     return found[0] if found else None
 

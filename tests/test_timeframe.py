@@ -85,6 +85,10 @@ def test_words_that_only_look_like_time_are_left_alone(question: str) -> None:
         ("The Supreme Court will soon decide the future of which medication?", "will soon"),
         ("Renée Zellweger is set to reprise her film role as who?", "is set to"),
         ("Who is a candidate in Taiwan's upcoming presidential election?", "upcoming"),
+        ("Which state will host the 2026 World Cup final?", "will host"),
+        ("Director Sam Mendes is to make separate films about which band?", "is to make"),
+        ("What is the name of the newest cancer treatment developed by Incyte?", "newest"),
+        ("Who did Emmanuel Macron appoint as France's next prime minister?", "next"),
         # not about now: a past event, a state, a record, a noun after "is", possession
         ("Who confirmed the refusal?", None),
         ("What is the minimum age for users on TikTok?", None),
@@ -93,6 +97,8 @@ def test_words_that_only_look_like_time_are_left_alone(question: str) -> None:
         ("What is Beijing's position?", None),
         ("Which company has children's products?", None),
         ("What is the meaning of the ruling?", None),
+        ("Which film did Will Smith win an award for?", None),
+        ("Which building stands next to the cathedral?", None),
     ],
 )
 def test_a_question_presumes_a_current_event_by_its_tense(question: str, words: str | None) -> None:
