@@ -92,12 +92,12 @@ def unnamed(question: str, article: str, years: Collection[str] = ()) -> list[Re
     claim = normalise(question)
     evidence = normalise(article)
     ev_words = words(evidence)
-    issues = [
+    found = [
         r
-        for r in _number_issues(claim, evidence, ev_words)
+        for r in _number_issues(claim, evidence, ev_words) + _date_issues(claim, ev_words)
         if not (r.values and r.values[0] in years and _YEAR.fullmatch(r.values[0]))
     ]
-    issues += _date_issues(claim, ev_words)
+    issues = [Reason(r.kind, r.message.replace("not in passage", "not in the article"), r.values) for r in found]
     ev = set(ev_words) | {part for w in ev_words if "-" in w for part in w.split("-") if part}
     for name, opens in _name_runs(claim):
         if opens:  # "Besides France", "Approximately 40 Democrats": a sentence's first word may be no name
