@@ -56,6 +56,14 @@ UNSUPPORTED = "unsupported"
 _MARKER = re.compile(r"\s*[\[【]\s*(?:passages?\s*)?(\d+(?:\s*(?:,|-|–|and)\s*\d+)*)\s*[\]】]", re.IGNORECASE)
 _LEADING_MARKERS = re.compile(rf"^(?:{_MARKER.pattern})+", re.IGNORECASE)
 _LEADER = re.compile(r"^\s*(?:answer\s*:|[-*•]\s+|\d+[.)]\s+)\s*", re.IGNORECASE)
+# The prompt's word for the articles is not the user's: "According to the passage, ..." and "..., as stated in
+# passage 2" leave the sentence (a law's "passage through Congress" is not followed by a stop or a comma).
+_PROMPT_TALK = re.compile(
+    r"^\s*according to (?:the )?passages?(?:\s*\d+)?\s*,\s*"
+    r"|,?\s*(?:according to|as (?:stated|mentioned|said|given|shown) in) (?:the )?passages?(?:\s*\d+)?"
+    r"(?=\s*[,.;!?]|\s*$)",
+    re.IGNORECASE,
+)
 _QUOTE = re.compile(r"[\"“]([^\"“”]{3,}?)[\"”]")
 # Passages cited together support a sentence none supports alone only with this much confidence: the
 # small judge says yes too easily to a long concatenation.
@@ -130,6 +138,8 @@ def parse_draft(text: str) -> list[DraftSentence]:
             piece = piece[lead.end() :]
         citations = _numbers(" ".join(m.group(0) for m in _MARKER.finditer(piece)))
         clean = _LEADER.sub("", _MARKER.sub("", piece))
+        if (talk := _PROMPT_TALK.sub("", clean)) != clean:
+            clean = talk.strip()[:1].upper() + talk.strip()[1:]
         clean = " ".join(clean.split())
         clean = re.sub(r"\s+([.,;:!?])", r"\1", clean)
         if clean.strip(TRAILING_PUNCT + " "):

@@ -40,6 +40,11 @@ def verify(draft: str, *, strict: bool = True, judge: object = None, question: s
         ("Answer: Crosetto [Passage 2].", [("Crosetto.", (2,))]),
         ("No citation here.", [("No citation here.", ())]),
         ("- First point [1].\n- Second point [2].", [("First point.", (1,)), ("Second point.", (2,))]),
+        # the prompt's word for the articles is not the user's
+        ("According to passage, Smith won [1].", [("Smith won.", (1,))]),
+        ("Smith won, according to the passage [2].", [("Smith won.", (2,))]),
+        ("The vote was 52 to 48, as stated in passage 2 [2].", [("The vote was 52 to 48.", (2,))]),
+        ("The bill awaits passage in the Senate [1].", [("The bill awaits passage in the Senate.", (1,))]),
     ],
 )
 def test_parse_draft(draft: str, expected: list[tuple[str, tuple[int, ...]]]) -> None:
