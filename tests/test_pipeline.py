@@ -16,6 +16,7 @@ from rag.generators.base import Draft, Revision
 from rag.generators.extractive import ExtractiveGenerator
 from rag.judges.overlap import OverlapJudge
 from rag.pipeline import INSUFFICIENT_SUPPORT, NO_RELEVANT_PASSAGES, AskParams, Pipeline, revision_feedback, undated
+from rag.readers.plain import article_from_text
 from rag.retrieve import Retriever
 from rag.store.local import LocalStore
 from rag.text import split_sentences
@@ -561,3 +562,13 @@ def test_an_answer_whose_cited_articles_never_name_what_was_asked_is_declined(tm
     assert on.answerable and [s.article_id for s in on.sources] == ["newark"]
     unchecked = ask("What two neighborhoods border the Rodney Reservoir?", premise_check=False)
     assert unchecked.answerable
+
+
+def test_the_cited_article_names_what_was_asked_in_its_byline_too(tmp_path: Path, embedder, ingest) -> None:
+    store = open_store(tmp_path / "index", embedder)
+    text = "The Wyncliff and Arundel neighborhoods border the Newark Reservoir, which holds drinking water."
+    ingest(store, [article_from_text(text, id="newark", title="Newark water", byline="By Maria Rossi")])
+    q = "Which neighborhoods did Maria Rossi say border the Newark Reservoir?"
+    generator = ScriptedGenerator("The Wyncliff and Arundel neighborhoods border the Newark Reservoir [1].")
+    answer = make(store, embedder, generator).ask(q)
+    assert answer.answerable and "Maria Rossi" in answer.sources[0].author
