@@ -260,12 +260,12 @@ class Pipeline:
 
         def off_subject(sources: Sequence[Source]) -> str | None:
             """Why an answer citing `sources` answers something else than was asked, or None: the question
-            names what none of the articles it cites mentions, in its title, byline, outlet or text ("the Rodney
+            names what none of the articles it cites mentions, in its title, byline or text ("the Rodney
             Reservoir" answered from a report on the Newark Reservoir)."""
             if not self.params.premise_check or not sources:
                 return None
             cited = {s.article_id: s for s in sources}
-            text = "\n\n".join(f"{s.title}\n{s.author}\n{s.outlet}\n{bodies[a]}" for a, s in cited.items())
+            text = "\n\n".join(f"{s.title}\n{s.author}\n{bodies[a]}" for a, s in cited.items())
             issues = unnamed(focus(asked), text, {s.published_at[:4] for s in cited.values() if s.published_at})
             if not issues:
                 return None
@@ -487,5 +487,6 @@ def _addresses(question: str, sentence: str) -> bool:
 
 
 def _evidence(passages: Sequence[Passage]) -> str:
-    """What the passages say, with their articles' title, byline and outlet (a question may name its author)."""
-    return "\n\n".join(f"{p.title}\n{p.byline}\n{p.outlet}\n{p.text}" for p in passages)
+    """What the passages say, with their articles' title and byline (a question may name the reporter). Not the
+    outlet: its domain would back a question's "UK" by "bbc.co.uk"."""
+    return "\n\n".join(f"{p.title}\n{p.byline}\n{p.text}" for p in passages)

@@ -572,3 +572,9 @@ def test_the_cited_article_names_what_was_asked_in_its_byline_too(tmp_path: Path
     generator = ScriptedGenerator("The Wyncliff and Arundel neighborhoods border the Newark Reservoir [1].")
     answer = make(store, embedder, generator).ask(q)
     assert answer.answerable and "Maria Rossi" in answer.sources[0].author
+
+    # the outlet is not read: its domain is no mention of the UK
+    text = "The regulator warned water companies about leaks from the reservoir."
+    ingest(store, [article_from_text(text, id="bbc", title="Leaks", outlet="bbc.co.uk")])
+    refused = make(store, embedder, generator).ask("What did the UK regulator warn water companies about?")
+    assert refused.abstain_reason == INSUFFICIENT_SUPPORT and "UK" in refused.usage["notes"][0]
