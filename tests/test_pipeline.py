@@ -573,8 +573,8 @@ def test_the_cited_article_names_what_was_asked_in_its_byline_too(tmp_path: Path
     answer = make(store, embedder, generator).ask(q)
     assert answer.answerable and "Maria Rossi" in answer.sources[0].author
 
-    # the outlet is not read: its domain is no mention of the UK
+    # a byline backs a reporter's whole name, not one word of it: "The Week UK" is no mention of the UK
     text = "The regulator warned water companies about leaks from the reservoir."
-    ingest(store, [article_from_text(text, id="bbc", title="Leaks", outlet="bbc.co.uk")])
+    ingest(store, [article_from_text(text, id="week", title="Leaks", byline="Harriet Marsden, The Week UK")])
     refused = make(store, embedder, generator).ask("What did the UK regulator warn water companies about?")
     assert refused.abstain_reason == INSUFFICIENT_SUPPORT and "UK" in refused.usage["notes"][0]
