@@ -327,6 +327,8 @@ class Verifier:
             outside = question_time_issue(self._frame, max(dates, default=""), self._as_of)
             if outside is not None:  # before the verbatim rule: a quote of 2017 answers nothing about this week
                 return False, 0.0, (outside,)
+        if self._frame is not None and (other := year_issue(self._frame, claim)) is not None:
+            return False, 0.0, (other,)  # a quote about 2021 answers nothing about 2022 either
         if _verbatim(claim, evidence):  # the article's own words: its "now" is its date, shown with the source
             return True, 1.0, (Reason(ReasonKind.VERBATIM, "verbatim"),)
         stale = time_issue(claim, max(dates, default=""), self._as_of) if self.time_words else None
@@ -410,6 +412,33 @@ def time_issue(claim: str, published_at: str, as_of: date | None) -> Reason | No
         return None
     message = f"{frame.describe()}, but the passage was published {published.isoformat()}"
     return Reason(ReasonKind.TIME_MISMATCH, message, (frame.phrase, published.isoformat()))
+
+
+_YEARS = re.compile(r"\b((?:19|20)\d\d)(?:\s*[-–/]\s*(\d\d)\b)?")
+
+
+def _years(text: str) -> set[str]:
+    """The years `text` names, a span's second year included ("2021-22" names 2021 and 2022)."""
+    found = set()
+    for m in _YEARS.finditer(text):
+        found.add(m[1])
+        if m[2]:
+            found.add(m[1][:2] + m[2])
+    return found
+
+
+def year_issue(frame: TimeFrame, claim: str) -> Reason | None:
+    """Why `claim` is about another year than the one a question asks about ("How many hate crimes were
+    reported in 2022?" answered "40% increase in incidents between 2020 and 2021"), or None. Only for a
+    calendar year ("in 2022"; not "in January 2024", where a December report's "2023" may set the scene),
+    and only when the claim names years, none of them that one."""
+    if frame.relative or frame.start is None or frame.end is None or not 365 <= (frame.end - frame.start).days <= 367:
+        return None
+    asked, said = _years(frame.phrase), _years(claim)
+    if not asked or not said or asked & said:
+        return None
+    message = f"it names {', '.join(sorted(said))}; the question asks about {', '.join(sorted(asked))}"
+    return Reason(ReasonKind.TIME_MISMATCH, message, (frame.phrase, *sorted(said)))
 
 
 # Words of time in a question that ask for the newest reports there are, however old: the answer is dated

@@ -164,6 +164,23 @@ def test_the_questions_time_binds_every_sentence_quotes_included(question: str, 
             assert any(r.kind is ReasonKind.TIME_MISMATCH and "the question asks about" in r.message for r in reasons)
 
 
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("The harbour authority of Rivertown counted 44 ships between 2023 and 2024.", False),
+        ("The harbour authority of Rivertown counted 44 ships in 2025.", True),
+        ("The harbour authority of Rivertown counted 44 ships in the 2024-25 season.", True),
+        ("The harbour authority of Rivertown counted 44 ships.", True),  # no year: the report's date decides
+    ],
+)
+def test_a_sentence_about_other_years_does_not_answer_a_question_about_one(text: str, kept: bool) -> None:
+    question = "How many ships did the harbour authority of Rivertown count in 2025?"
+    v = Verifier(OverlapJudge()).verify(question, [passage(text, "2025-06-01")], f'"{text}" [1]', as_of="2026-01-08")
+    assert bool(v.sentences) is kept
+    if not kept:
+        assert "the question asks about 2025" in v.dropped[0].reasons[0].walk()[-1].message
+
+
 def test_the_questions_time_is_not_checked_with_the_time_words_setting_off() -> None:
     text = "The harbour authority of Rivertown counted 44 ships in port."
     v = Verifier(OverlapJudge(), time_words=False).verify(
