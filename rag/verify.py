@@ -12,10 +12,11 @@ Per sentence, in order:
    hold for the cited article's publication date: a three-week-old report does not back "this week", and
    an undated one backs no such word. The question's own time binds every sentence of its answer, quoted
    ones included: a 2017 report answers no question about "this week", "recently" or "in 2024"
-   (`question_time_issue`).
+   (`question_time_issue`), nor a sentence naming only 2020 and 2021 one about "in 2022" (`year_issue`).
 A sentence that fails is re-cited to the retrieved passage that best supports it, if one passes;
 otherwise it is dropped (strict, the default) or kept and marked unsupported (lenient).
-Sentences that only say the passages do not answer are set aside: they are not claims.
+Sentences that only say the passages do not answer are set aside: they are not claims. A kept sentence
+loses the prompt's word for the articles ("According to the passage, ...") once it is checked.
 """
 
 from __future__ import annotations
