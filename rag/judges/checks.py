@@ -95,17 +95,17 @@ def unnamed(question: str, article: str, years: Collection[str] = ()) -> list[Re
     found = [
         r
         for r in _number_issues(claim, evidence, ev_words) + _date_issues(claim, ev_words)
-        if not (r.values and r.values[0] in years and _YEAR.fullmatch(r.values[0]))
+        if not (r.values and r.values[0] in years)
     ]
     issues = [Reason(r.kind, r.message.replace("not in passage", "not in the article"), r.values) for r in found]
-    ev = set(ev_words) | {part for w in ev_words if "-" in w for part in w.split("-") if part}
+    ev = _word_pool(ev_words)
     for name, opens in _name_runs(claim):
         if opens:  # "Besides France", "Approximately 40 Democrats": a sentence's first word may be no name
             name = name[1:]
         while len(name) > 1 and name[0].lower().rstrip(".") in _TITLES:
             name = name[1:]
         checked = [t for t in name if len(t) > 2 and not _is_descriptive(t)]
-        missing = [t for t in checked if not (in_words(t.lower(), ev) or _is_acronym_of(t, ev_words))]
+        missing = [t for t in checked if not _mentioned(t, ev, ev_words)]
         if missing:
             full = " ".join(name)
             message = f"name {full!r} not in the article ({', '.join(missing)} missing)"
@@ -113,7 +113,6 @@ def unnamed(question: str, article: str, years: Collection[str] = ()) -> list[Re
     return issues
 
 
-_YEAR = re.compile(r"(?:1[89]|20)\d\d")
 # Words that open a name without being part of it.
 _TITLES = _HONORIFICS | frozenset(
     "president governor gov senator sen representative rep mayor king queen prince princess pope director coach "
@@ -191,20 +190,29 @@ def _name_issues(claim: str, ev_words: list[str], skip: Callable[[str], bool] | 
     Court", while "Antonio Tajani" is not backed by "Antonio Guterres". An all-capital acronym also
     passes when consecutive passage words begin with its letters ("CNN", "convolutional neural network").
     """
-    ev = set(ev_words)
-    ev |= {part for w in ev_words if "-" in w for part in w.split("-") if part}
+    ev = _word_pool(ev_words)
     issues = []
     for name in _names(claim):
         if skip is not None:
             name = [t for t in name if not skip(t)]
             if not name:
                 continue
-        found = [in_words(t.lower(), ev) or _is_acronym_of(t, ev_words) for t in name]
+        found = [_mentioned(t, ev, ev_words) for t in name]
         if not (found[-1] and 2 * sum(found) >= len(found)):
             missing = ", ".join(t for t, ok in zip(name, found, strict=True) if not ok)
             full = " ".join(name)
             issues.append(Reason(ReasonKind.MISSING_NAME, f"name {full!r} not in passage ({missing} missing)", (full,)))
     return issues
+
+
+def _word_pool(ev_words: list[str]) -> set[str]:
+    """The evidence's words, and the parts of its hyphenated ones ("Park-Lane" holds "Park" and "Lane")."""
+    return set(ev_words) | {part for w in ev_words if "-" in w for part in w.split("-") if part}
+
+
+def _mentioned(token: str, pool: set[str], ev_words: list[str]) -> bool:
+    """A name's word occurs in the evidence (`_word_pool` of `ev_words`), or is an acronym of its words."""
+    return in_words(token.lower(), pool) or _is_acronym_of(token, ev_words)
 
 
 def _is_acronym_of(token: str, pool: list[str]) -> bool:
