@@ -10,7 +10,9 @@ Answers
 - `contains_answer`: like `contains_gold` after both sides are canonicalised (`canonical`): number words
   and ordinals become digits ("five" = "5", "third" = "3rd" = "3"), thousands separators go ("10,000" =
   "10000"), "U.S."/"US"/"United States", "U.K."/"UK"/"United Kingdom" and "U.N."/"UN"/"United Nations"
-  become one form, and a leading "the" is dropped. Containment in the reports means this.
+  become one form, and a leading "the" is dropped; a gold that is a person's whole name after a title or
+  description ("Russian President Vladimir Putin", "NFL quarterback Aaron Rodgers") is also found as that
+  whole name ("Vladimir Putin"; not "Putin" alone: `name_variants`). Containment in the reports means this.
 - `names_wrong_choice`: the answer contains one of the question's wrong choices (or, for SQuAD, a
   plausible answer) and not the right one: a *confidently wrong* answer when it was given.
 
@@ -111,10 +113,45 @@ def canonical(text: str) -> str:
     return " ".join(words)
 
 
+# Words that, ending a description, stand before a person's name: "Russian President Vladimir Putin".
+_TITLES = frozenset(
+    "president vice prime minister secretary governor gov senator sen representative rep mayor chancellor king "
+    "queen prince princess pope judge justice ambassador general gen chief ceo chair chairman chairwoman coach "
+    "director speaker leader dr mr mrs ms".split()
+)
+# Words that join a name's parts, or a work and its author, rather than end a description: "Bank of New York
+# Mellon", "The Scream by Edvard Munch".
+_JOINING = frozenset("of and the for de du da di del von van la le in on at to by from with as".split())
+_NAME_WORD = re.compile(r"^(?:[A-Z][\w'’.-]*|Jr\.?|Sr\.?|I{2,3}|IV)$")
+
+
+def name_variants(gold: str) -> list[str]:
+    """`gold` and, when it is a person's name after a title or a description, the name alone: "Russian
+    President Vladimir Putin" is also "Vladimir Putin", "Attorney and tech entrepreneur Nicole Shanahan" also
+    "Nicole Shanahan". The name must keep two words or more (a surname alone names no one for certain), and
+    the word before it must be a title or a lower-case word that does not join a name ("Bank of New York
+    Mellon" stays whole)."""
+    words = gold.split()
+    run = 0
+    while run < len(words) and _NAME_WORD.match(words[len(words) - 1 - run]):
+        run += 1
+    if run < 2:
+        return [gold]
+    if run == len(words):  # all capitalised: a title may still end the description ("Russian President ...")
+        titled = [i for i, w in enumerate(words) if w.lower().strip(".") in _TITLES]
+        name = words[titled[-1] + 1 :] if titled else []
+        return [gold, " ".join(name)] if len(name) >= 2 else [gold]
+    before = words[len(words) - run - 1]
+    if before.lower().strip(".") in _TITLES or (before.islower() and before not in _JOINING):
+        return [gold, " ".join(words[len(words) - run :])]
+    return [gold]
+
+
 def contains_answer(answer: str, golds: Iterable[str]) -> bool:
-    """The canonical answer contains a canonical gold alias as whole words."""
+    """The canonical answer contains a canonical gold alias, or a gold's `name_variants`, as whole words."""
     text = f" {canonical(answer)} "
-    return any(f" {g} " in text for g in (canonical(x) for x in golds) if g)
+    variants = (v for x in golds for v in name_variants(x))
+    return any(f" {g} " in text for g in (canonical(v) for v in variants) if g)
 
 
 def names_wrong_choice(answer: str, golds: Iterable[str], wrong: Iterable[str]) -> bool:

@@ -28,6 +28,12 @@ from evals.suite.sets import Item
         ("Tell us more about it.", "United States", False),  # "us", the pronoun
         ("It lasted fifty years.", "5 years", False),
         ("Humphries won.", "Luke Humphries", False),  # a surname alone is not the name
+        ("Vladimir Putin won a fifth term.", "Russian President Vladimir Putin", True),  # the name, untitled
+        ("Nicole Shanahan joined him.", "Attorney and tech entrepreneur Nicole Shanahan", True),
+        ("Putin won a fifth term.", "Russian President Vladimir Putin", False),
+        ("Edvard Munch painted it.", "The Scream by Edvard Munch", False),  # the painter is not the painting
+        ("New York Mellon fell.", "Bank of New York Mellon", False),
+        ("India's Prime Minister spoke.", "the Prime Minister of India", False),
     ],
 )
 def test_canonical_containment(answer: str, gold: str, found: bool) -> None:
@@ -39,6 +45,8 @@ def test_naming_a_wrong_choice_and_not_the_right_one_is_confidently_wrong() -> N
     assert m.names_wrong_choice("Rob Cross won the final [1].", ["Luke Humphries"], choices)
     assert not m.names_wrong_choice("Luke Humphries beat Rob Cross [1].", ["Luke Humphries"], choices)
     assert not m.names_wrong_choice("The final was held in London [1].", ["Luke Humphries"], choices)
+    running_mates = ["Attorney and tech entrepreneur Nicole Shanahan", "NFL quarterback Aaron Rodgers"]
+    assert m.names_wrong_choice("Vice President Aaron Rodgers [1].", running_mates[:1], running_mates[1:])
 
 
 def item(**meta: Any) -> Item:
