@@ -221,12 +221,14 @@ class Pipeline:
                 ]
                 return done(INSUFFICIENT_SUPPORT)
 
-        # Only a question without time words: one with them has every sentence bound to its period (rag.verify);
-        # one asking when gets its date from whichever report tells it.
+        # Only a question without time words, or one asking for the newest ("the latest figures"): one with
+        # other time words has every sentence bound to its period (rag.verify); one asking when gets its date
+        # from whichever report tells it.
         asked_kind = expected_kind(asked)
         asks_when = asked_kind in (Kind.DATE, Kind.YEAR)
-        moved_on = self.params.outdated_days if frame is None and not asks_when else 0
-        about_now = current_event(asked) if moved_on else None
+        newest = frame is not None and frame.asks_newest
+        moved_on = self.params.outdated_days if (frame is None or newest) and not asks_when else 0
+        about_now = (frame.phrase if frame is not None else current_event(asked)) if moved_on else None
         if about_now is not None and not self._current_at(as_of, moved_on):
             about_now = None  # an archive that ends earlier: its newest reports are the news it has (dated below)
 

@@ -49,6 +49,12 @@ class TimeFrame:
     def is_window(self) -> bool:
         return self.start is not None or self.end is not None
 
+    @property
+    def asks_newest(self) -> bool:
+        """A wish for the newest reports there are ("latest", "newest", "most recent"), however old, unlike
+        "recently", "now" and "new", which presume reports of the last weeks."""
+        return self.recent and self.phrase.lower() in _NEWEST
+
     def holds(self, published_at: str) -> bool:
         """An article published at `published_at` (ISO) falls in the window; an undated one never does."""
         day = day_of(published_at)
@@ -64,6 +70,8 @@ class TimeFrame:
         last = (self.end - timedelta(days=1)).isoformat() if self.end else "now"
         return f"{self.phrase!r}: published {first} to {last}"
 
+
+_NEWEST = frozenset({"latest", "newest", "most recent"})
 
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?"
@@ -137,8 +145,9 @@ _NEAR_FUTURE = re.compile(
     r"\b(?:will soon|(?:is|are) (?:set|expected|poised|about|planning) to|upcoming|forthcoming)\b", re.I
 )
 # The future, and what comes next, is news of the as-of date too: "Which state will host the final?", "Director
-# Sam Mendes is to make ...", "the newest treatment", "France's next prime minister". Case matters: "Will Smith".
-_FUTURE = re.compile(r"\b(?:will|(?:is|are) to)\s+(?:not\s+|likely\s+)?[a-z]+\b|\b(?:newest|next)\b(?!\s+to\b)")
+# Sam Mendes is to make ...", "France's next prime minister" ("the newest" is a word of time: `TimeFrame.asks_newest`).
+# Case matters: "Will Smith".
+_FUTURE = re.compile(r"\b(?:will|(?:is|are) to)\s+(?:not\s+|likely\s+)?[a-z]+\b|\bnext\b(?!\s+to\b)")
 # A record is not news of the week: "Who has won the most Grand Slam titles?", "the highest-grossing ever".
 _RECORD = re.compile(r"\b(?:ever|all-time|all time|in history|the most|record)\b", re.I)
 
@@ -146,7 +155,7 @@ _RECORD = re.compile(r"\b(?:ever|all-time|all time|in history|the most|record)\b
 def current_event(question: str) -> str | None:
     """The words by which `question` presumes a current event, or None: a verb in the present perfect ("has
     been grounded"), the present progressive ("is facing") or the future ("will soon decide", "is set to",
-    "will host", "is to make"; "upcoming"), or what comes next ("the newest", "the next"), unless the
+    "will host", "is to make"; "upcoming"), or what comes next ("the next"), unless the
     question asks about a record ("ever", "the most"). Words of time, when a question has them, decide
     instead (`find_time`)."""
     if _RECORD.search(question):
@@ -235,6 +244,27 @@ def _day(m: re.Match[str]) -> int:
 def _capitalised(m: re.Match[str], group: str) -> bool:
     """A month name only counts when written as one: "May", not the verb "may"."""
     return m[group][:1].isupper()
+
+
+# ---------------------------------------------------------------- dates inside an article
+
+_DAY_RULES = [pattern for kind, pattern in _RULES if kind == "date"]
+
+
+def named_days(text: str, published: date) -> list[date]:
+    """The calendar days `text` names with a month name ("on Feb. 6", "23 January 2024"), a day without its
+    year taken as the one nearest `published` (an article of 23 January means the coming 6 February)."""
+    found: list[date] = []
+    for pattern in _DAY_RULES:
+        for m in pattern.finditer(text):
+            month = month_number(m["m"])
+            if not month or not _capitalised(m, "m"):
+                continue
+            years = [int(m["y"])] if m["y"] else [published.year - 1, published.year, published.year + 1]
+            days = [d for y in years if (d := _valid_date(y, month, _day(m), False)) is not None]
+            if days:
+                found.append(min(days, key=lambda d: abs((d - published).days)))
+    return sorted(set(found))
 
 
 # ---------------------------------------------------------------- relative dates inside an article

@@ -106,6 +106,7 @@ class ReasonKind(StrEnum):
     TIME_MISMATCH = "time_mismatch"  # "this week", "recently": the cited article is not from then (or undated)
     MODALITY = "modality"  # the passage says "will sign", the sentence "signed"
     NOT_ALIGNED = "not_aligned"  # the answer's words appear in the passage only where it talks of something else
+    ONLY_ASKED = "only_asked"  # the passage only asks it: "Vice President Aaron Rodgers?"
     NOT_THE_KIND_ASKED = "not_the_kind_asked"  # asked "where", the answer names no place
 
 

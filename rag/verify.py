@@ -6,13 +6,16 @@ Per sentence, in order:
    the sentence outright: no other passage can make it true);
 3. the support judge must find the sentence supported by a cited passage on its own, or by all its
    cited passages together. A sentence copied verbatim from a cited passage is supported without
-   asking the judge. The judge reads a passage's relative dates resolved against its publication date
+   asking the judge; one the passage only asks ("Vice President Aaron Rodgers?": `only_asked`), or one
+   repeating a rank the question asks about that the passage lacks ("the first", `RANKS`), is not. The
+   judge reads a passage's relative dates resolved against its publication date
    ("yesterday" in an article of 1 April is 31 March: `rag.timeframe.dating_note`);
 4. words of time in the sentence that count from the as-of date ("this week", "recently", "now") must
    hold for the cited article's publication date: a three-week-old report does not back "this week", and
    an undated one backs no such word. The question's own time binds every sentence of its answer, quoted
    ones included: a 2017 report answers no question about "this week", "recently" or "in 2024"
-   (`question_time_issue`), nor a sentence naming only 2020 and 2021 one about "in 2022" (`year_issue`).
+   (`question_time_issue`), nor a sentence naming only 2020 and 2021 one about "in 2022" (`year_issue`),
+   nor one naming only 6 February one about this week of January (`day_issue`).
 A sentence that fails is re-cited to the retrieved passage that best supports it, if one passes;
 otherwise it is dropped (strict, the default) or kept and marked unsupported (lenient).
 Sentences that only say the passages do not answer are set aside: they are not claims. A kept sentence
@@ -46,7 +49,7 @@ from rag.text import (
     supporting_span,
     words,
 )
-from rag.timeframe import TimeFrame, dating_note, find_time
+from rag.timeframe import TimeFrame, dating_note, find_time, named_days
 from rag.types import Passage, Reason, ReasonKind
 
 SUPPORTED = "supported"
@@ -79,6 +82,13 @@ COMBINED_MIN_SCORE = 0.8
 # restated right answers through (they score 0.67-0.70; false premises there score below 0.5).
 PREMISE_WORDS = 1
 PREMISE_MIN_SCORE = 0.65
+# A rank the question asks about must be the passage's own word, however sure the judge: "The first Bubbakoo's
+# restaurant is at Hazlet Town Center" from "Bubbakoo's opens a new restaurant at Hazlet Town Center" (0.85),
+# "The highest price of oil was nearly $12" (SQuAD). Words of time ("latest", "last") are the time rules'.
+RANKS = frozenset(
+    "first second third only sole largest biggest highest lowest smallest oldest youngest best worst fastest "
+    "slowest longest shortest".split()
+)
 # "recently", "now", "currently", "latest" in a sentence: its cited article is at most this old.
 RECENT_DAYS = 31
 # A calendar period in a question ("on Jan. 7, 2024") is answered by reports from this many days before it
@@ -180,11 +190,47 @@ def _verbatim(sentence: str, passage_text: str) -> bool:
     return len(body.split()) >= 3 and occurs_in(body.rstrip(TRAILING_PUNCT), passage_text)
 
 
+def _shared(claim: str, text: str) -> float:
+    """How much of the claim `text` holds, to rank passages to re-cite it to: its content words' `coverage`, or
+    for a bare figure ("171", "87.29%") the share of its words, digits included."""
+    if content_words(claim):
+        return coverage(claim, text)
+    said, pool = words(normalise(claim)), set(words(normalise(text)))
+    return sum(w in pool for w in said) / len(said) if said else 0.0
+
+
+def only_asked(claim: str, evidence: str) -> Reason | None:
+    """Why the evidence backs `claim` only by asking it, or None: every content word of the claim is in one of
+    the passage's questions ("Vice President Aaron Rodgers?", "Will Rodgers be Kennedy's running mate?") and
+    in none of its statements. A question in an article asserts nothing, yet the judge reads it as it reads
+    any sentence (it passed "Vice President Aaron Rodgers" at 0.74)."""
+    said = content_words(claim)
+    if not said:
+        return None
+    asked: list[set[str]] = []
+    stated: list[set[str]] = []
+    for a, b in split_sentences(evidence):
+        text = evidence[a:b]
+        (asked if text.rstrip("\"'”’»)] ").endswith("?") else stated).append(set(content_words(text)))
+    if not any(all(in_words(w, q) for w in said) for q in asked):
+        return None
+    if any(all(in_words(w, s) for w in said) for s in stated):
+        return None
+    return Reason(ReasonKind.ONLY_ASKED, "the passage only asks it", tuple(dict.fromkeys(said)))
+
+
 def premise_words(question: str, claim: str, evidence: str) -> list[str]:
     """Content words of the claim that come from the question but that the evidence lacks."""
     asked = set(content_words(question))
     ev = set(content_words(evidence))
     return [w for w in dict.fromkeys(content_words(claim)) if in_words(w, asked) and not in_words(w, ev)]
+
+
+def rank_echoes(question: str, claim: str, evidence: str) -> list[str]:
+    """The question's ranks (`RANKS`: "first", "highest") that the claim repeats and the evidence lacks, word for
+    word: "higher" is not "highest"."""
+    asked, said = set(words(normalise(question))), set(words(normalise(evidence)))
+    return [w for w in dict.fromkeys(words(normalise(claim))) if w in RANKS and w in asked and w not in said]
 
 
 class Verifier:
@@ -296,8 +342,8 @@ class Verifier:
         others = [
             i for i in range(len(passages)) if i not in usable and all(occurs_in(q, passages[i].text) for q in quotes)
         ]
-        others.sort(key=lambda i: -coverage(claim, passages[i].text))
-        others = [i for i in others if coverage(claim, passages[i].text) > 0][: self.recite_candidates]
+        shares = {i: _shared(claim, passages[i].text) for i in others}
+        others = sorted((i for i in others if shares[i] > 0), key=lambda i: -shares[i])[: self.recite_candidates]
         best_score = 0.0
         for i in others:
             ok, score, why = self._verdict(claim, passages[i].text, (passages[i].published_at,))
@@ -337,6 +383,10 @@ class Verifier:
                 return False, 0.0, (outside,)
         if self._frame is not None and (other := year_issue(self._frame, claim)) is not None:
             return False, 0.0, (other,)  # a quote about 2021 answers nothing about 2022 either
+        if self._frame is not None and (other := day_issue(self._frame, claim, max(dates, default=""))) is not None:
+            return False, 0.0, (other,)  # nor one about 6 February anything about this week of January
+        if (asked := only_asked(claim, evidence)) is not None:
+            return False, 0.0, (asked,)
         if _verbatim(claim, evidence):  # the article's own words: its "now" is its date, shown with the source
             return True, 1.0, (Reason(ReasonKind.VERBATIM, "verbatim"),)
         stale = time_issue(claim, max(dates, default=""), self._as_of) if self.time_words else None
@@ -346,6 +396,9 @@ class Verifier:
             return False, 0.0, (planned,)
         if self.alignment and (elsewhere := alignment_issue(self._question, claim, evidence)) is not None:
             return False, 0.0, (elsewhere,)
+        if ranked := rank_echoes(self._question, claim, evidence):  # "opens a new restaurant" is not "the first"
+            message = f"repeats the question's {', '.join(ranked)}, which the passage does not say"
+            return False, 0.0, (Reason(ReasonKind.PREMISE_ECHO, message, tuple(ranked)),)
         if len(dates) == 1 and (note := dating_note(evidence, dates[0])):
             evidence = f"{evidence}\n{note}"
         ok, score, reasons = self._judge(claim, evidence)
@@ -449,9 +502,21 @@ def year_issue(frame: TimeFrame, claim: str) -> Reason | None:
     return Reason(ReasonKind.TIME_MISMATCH, message, (frame.phrase, *sorted(said)))
 
 
-# Words of time in a question that ask for the newest reports there are, however old: the answer is dated
-# with its report, and retrieval's recency prior finds them. "recently", "now" and "new" presume recency.
-_NEWEST = frozenset({"latest", "newest", "most recent"})
+def day_issue(frame: TimeFrame, claim: str, published_at: str) -> Reason | None:
+    """Why `claim` is about other days than the short period a question asks about ("Which state conducted
+    a Republican primary this week?" answered "There was a state-run Nevada Republican primary on Feb. 6"),
+    or None. Only for a period of a month or less ("this week", "yesterday", "on Jan. 7, 2024"), and only when
+    the claim names days by their month ("Feb. 6", a day without its year read near the cited article's
+    date), none of them within `ANNOUNCED_DAYS` of the period."""
+    published = day_of(published_at)
+    if published is None or frame.start is None or frame.end is None or (frame.end - frame.start).days > 34:
+        return None
+    said = named_days(claim, published)
+    slack = timedelta(days=ANNOUNCED_DAYS)
+    if not said or any(frame.start - slack <= d < frame.end + slack for d in said):
+        return None
+    message = f"it names {', '.join(d.isoformat() for d in said)}; the question asks about {frame.describe()}"
+    return Reason(ReasonKind.TIME_MISMATCH, message, (frame.phrase, *(d.isoformat() for d in said)))
 
 
 def question_time_issue(frame: TimeFrame, published_at: str, as_of: date) -> Reason | None:
@@ -460,13 +525,14 @@ def question_time_issue(frame: TimeFrame, published_at: str, as_of: date) -> Rea
     A period counted from the as-of date ("this week", "yesterday") holds reports published in it; a calendar
     period ("on Jan. 7, 2024", "in 2024") holds reports published from a week before its start on (a later
     report may look back on it, an announcement may precede it by days, a report months earlier cannot report
-    it); "recently", "now", "new" hold reports at most `RECENT_DAYS` old. An undated article is not refused
-    here: the pipeline notes that the period cannot be checked."""
+    it); "recently", "now", "new" hold reports at most `RECENT_DAYS` old; "latest", "newest" any report here
+    (the pipeline holds it to the news when the archive follows it: `rag.pipeline.outdated`). An undated
+    article is not refused here: the pipeline notes that the period cannot be checked."""
     published = day_of(published_at)
     if published is None:
         return None
     if frame.recent:
-        if frame.phrase.lower() in _NEWEST or (as_of - published).days <= RECENT_DAYS:
+        if frame.asks_newest or (as_of - published).days <= RECENT_DAYS:
             return None
         message = (
             f"the question asks about {frame.phrase!r}; the passage was published {published.isoformat()}, "

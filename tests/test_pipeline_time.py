@@ -181,6 +181,27 @@ def test_a_sentence_about_other_years_does_not_answer_a_question_about_one(text:
         assert "the question asks about 2025" in v.dropped[0].reasons[0].walk()[-1].message
 
 
+@pytest.mark.parametrize(
+    ("text", "published", "kept"),
+    [
+        ("The harbour authority of Rivertown counted 44 ships on Jan. 20.", "2026-01-06", False),  # coming
+        ("The harbour authority of Rivertown counted 44 ships on 12 December.", "2026-01-06", False),  # before
+        ("The harbour authority of Rivertown counted 44 ships on Jan. 6, not on Jan. 20.", "2026-01-06", True),
+        ("The harbour authority of Rivertown counted 44 ships on Dec. 29.", "2026-01-06", True),  # within a week
+        ("The harbour authority of Rivertown counted 44 ships on Monday.", "2026-01-06", True),  # no month named
+        ("The harbour authority of Rivertown counted 44 ships on 6 January 2025.", "2026-01-06", False),
+    ],
+)
+def test_a_sentence_about_other_days_does_not_answer_a_question_about_this_week(
+    text: str, published: str, kept: bool
+) -> None:
+    question = "How many ships did the harbour authority of Rivertown count this week?"
+    v = Verifier(OverlapJudge()).verify(question, [passage(text, published)], f'"{text}" [1]', as_of="2026-01-08")
+    assert bool(v.sentences) is kept
+    if not kept:
+        assert "the question asks about 'this week'" in v.dropped[0].reasons[0].walk()[-1].message
+
+
 def test_the_questions_time_is_not_checked_with_the_time_words_setting_off() -> None:
     text = "The harbour authority of Rivertown counted 44 ships in port."
     v = Verifier(OverlapJudge(), time_words=False).verify(
@@ -251,6 +272,8 @@ def test_a_question_about_now_is_not_answered_from_an_old_report_even_when_nothi
     # The archive ends on 12 March 2024 (then 2026): asked on 1 June 2024 it is read as of its own last days.
     archived = ask(now, "2024-06-01")
     assert archived.answerable and archived.answer.startswith("As of 1 June 2024 (reports of 12 March 2024): ")
+    latest = "What is the latest count of ships in port by the harbour authority of Rivertown?"
+    assert ask(latest, "2024-06-01").answerable
     # Once it follows the news up to the as-of date (another story of 30 May), the old report is out of date.
     ingest(harbour, [article("Lakeside opened a new library on Thursday.", id="council", published_at="2024-05-30")])
     old = ask(now, "2024-06-01")  # 81 days after the harbour's only report then
@@ -260,6 +283,11 @@ def test_a_question_about_now_is_not_answered_from_an_old_report_even_when_nothi
     assert ask(then, "2024-06-01").answerable, "a question in the past tense takes the old report"
     assert ask(now, "2024-03-20").answerable, "a report of the last 31 days answers a question about now"
     assert ask(now, "2024-06-01", AskParams(outdated_days=0, conflicts=False)).answerable
+    # "The latest" asks for the newest report there is: the old one while the archive ended with it, not once
+    # it follows the news (the Incyte question: "the newest cancer treatment" answered from a report of 2018).
+    stale = ask(latest, "2024-06-01")
+    assert not stale.answerable and stale.abstain_reason == OUTDATED
+    assert any("'latest'" in note and "2024-03-12" in note for note in stale.usage["notes"])
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from rag.timeframe import current_event, find_time, without_time
+from rag.timeframe import current_event, find_time, named_days, without_time
 
 JAN8 = date(2026, 1, 8)  # a Thursday, a week into the year
 LEAP = date(2024, 2, 29)
@@ -87,7 +87,6 @@ def test_words_that_only_look_like_time_are_left_alone(question: str) -> None:
         ("Who is a candidate in Taiwan's upcoming presidential election?", "upcoming"),
         ("Which state will host the 2026 World Cup final?", "will host"),
         ("Director Sam Mendes is to make separate films about which band?", "is to make"),
-        ("What is the name of the newest cancer treatment developed by Incyte?", "newest"),
         ("Who did Emmanuel Macron appoint as France's next prime minister?", "next"),
         # not about now: a past event, a state, a record, a noun after "is", possession
         ("Who confirmed the refusal?", None),
@@ -118,3 +117,10 @@ def test_the_time_words_leave_the_lexical_query() -> None:
         "What is the figure?"
     )
     assert without_time("Who confirmed it?", None) == "Who confirmed it?"
+
+
+def test_the_days_a_sentence_names_are_read_near_its_articles_date() -> None:
+    text = "The primary on Feb. 6 follows the caucus of 23 January 2023; the vote may be delayed until March."
+    assert named_days(text, date(2024, 1, 23)) == [date(2023, 1, 23), date(2024, 2, 6)]
+    assert named_days("It will open on Dec. 30.", date(2026, 1, 2)) == [date(2025, 12, 30)]
+    assert named_days("Officials may 3 times a year review it.", JAN8) == []  # the verb, not the month

@@ -62,6 +62,20 @@ def test_verbatim_sentence_needs_no_judge() -> None:
     assert [s.verdict for s in v.sentences] == [SUPPORTED] and v.judge_calls == 0
 
 
+def test_what_an_article_only_asks_backs_no_answer() -> None:
+    text = "Will Aaron Rodgers go from Jets QB to Kennedy's VP?\n\nVice President Aaron Rodgers?\n\nKennedy said no."
+    judge = FixedJudge(True, 0.9)
+    question = "Who did Kennedy name as his running mate?"
+    v = Verifier(judge).verify(question, one_passage(text), "Vice President Aaron Rodgers [1].")
+    assert not v.sentences and not judge.calls
+    assert v.dropped[0].reasons[0].walk()[-1].kind is ReasonKind.ONLY_ASKED
+    said = Verifier(judge).verify("What did Kennedy say?", one_passage(text), '"Kennedy said no." [1]')
+    assert [s.verdict for s in said.sentences] == [SUPPORTED]
+    # A statement holding the same words backs it whatever the article also asks.
+    stated = f"{text}\n\nKennedy named Aaron Rodgers, not a vice president before, as running mate."
+    assert Verifier(judge).verify(question, one_passage(stated), "Vice President Aaron Rodgers [1].").sentences
+
+
 @pytest.mark.parametrize(
     ("draft", "reason"),
     [
@@ -111,6 +125,13 @@ def test_wrong_citation_is_recited_to_the_supporting_passage() -> None:
     v = verify("Antonio Tajani joined European counterparts in Kyiv [1].")
     [s] = v.sentences
     assert (s.verdict, s.citations) == (SUPPORTED_ELSEWHERE, (2,))
+
+
+def test_a_bare_figure_is_recited_to_the_passage_that_holds_it() -> None:
+    judge = FixedJudgeBy(lambda evidence: float("300,000" in evidence))
+    v = verify("300,000 [1]", question="How many people marched in Rome?", judge=judge)
+    [s] = v.sentences
+    assert (s.verdict, s.citations) == (SUPPORTED_ELSEWHERE, (1,))
 
 
 def test_uncited_sentence_gets_a_citation_or_is_dropped() -> None:
@@ -188,6 +209,21 @@ def test_quotes_and_spans() -> None:
 
 def one_passage(text: str, published_at: str = "") -> list[Passage]:
     return [Passage("a:0", "a", text, 0, len(text), 1.0, title="t", published_at=published_at)]
+
+
+def test_a_rank_the_question_asks_about_must_be_the_passages_own_word() -> None:
+    question = "What is the location of the first Bubbakoo's Burritos restaurant?"
+    draft = "The first Bubbakoo's Burritos restaurant is located at Hazlet Town Center [1]."
+    judge = FixedJudge(True, 0.9)
+    new = one_passage("Bubbakoo's Burritos opens a new restaurant located at Hazlet Town Center on Friday.")
+    v = Verifier(judge).verify(question, new, draft)
+    assert not v.sentences and not judge.calls
+    assert "repeats the question's first" in v.dropped[0].reasons[0].walk()[-1].message
+    first = one_passage("Bubbakoo's Burritos opened its first restaurant, located at Hazlet Town Center, in 2008.")
+    assert Verifier(judge).verify(question, first, draft).sentences
+    oil = one_passage("The price of oil had risen to nearly $12 a barrel; US prices were significantly higher.")
+    highest = Verifier(judge).verify("What was the highest price of oil?", oil, "The highest price of oil was $12 [1].")
+    assert not highest.sentences, "higher is not highest"
 
 
 def test_a_plan_is_not_a_deed_when_modality_is_checked() -> None:
