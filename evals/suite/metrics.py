@@ -9,10 +9,11 @@ Answers
 
 - `contains_answer`: like `contains_gold` after both sides are canonicalised (`canonical`): number words
   and ordinals become digits ("five" = "5", "third" = "3rd" = "3"), thousands separators go ("10,000" =
-  "10000"), "U.S."/"US"/"United States", "U.K."/"UK"/"United Kingdom" and "U.N."/"UN"/"United Nations"
-  become one form, and a leading "the" is dropped; a gold that is a person's whole name after a title or
-  description ("Russian President Vladimir Putin", "NFL quarterback Aaron Rodgers") is also found as that
-  whole name ("Vladimir Putin"; not "Putin" alone: `name_variants`). Containment in the reports means this.
+  "10000"), "%" = "percent" = "per cent", "U.S."/"US"/"United States", "U.K."/"UK"/"United Kingdom" and
+  "U.N."/"UN"/"United Nations" become one form, and a leading "the" is dropped; a gold that is a person's
+  whole name after a title or description ("Russian President Vladimir Putin", "NFL quarterback Aaron
+  Rodgers") is also found as that whole name ("Vladimir Putin"; not "Putin" alone: `name_variants`).
+  Containment in the reports means this.
 - `names_wrong_choice`: the answer contains one of the question's wrong choices (or, for SQuAD, a
   plausible answer) and not the right one: a *confidently wrong* answer when it was given.
 
@@ -100,10 +101,14 @@ _PLACES = [
 ]
 
 
+_PERCENT = re.compile(r"\s*%|\s+per\s?cent\b", re.I)
+
+
 def canonical(text: str) -> str:
     """`normalise`d text with number words, ordinals, thousands separators and a few country and body
     names written one way, and a leading "the" dropped (see `contains_answer`)."""
     text = _THOUSANDS.sub("", text.replace("’", "'"))
+    text = _PERCENT.sub(" percent", text)  # "19%" is not the 19 of "COVID-19"
     for pattern, form in _PLACES:
         text = pattern.sub(form, text)
     text = _ORDINAL_SUFFIX.sub(r"\1", normalise(text))

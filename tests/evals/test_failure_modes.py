@@ -24,6 +24,9 @@ from evals.suite.sets import Item
         ("The U.S. Postal Service raised prices.", "United States Postal Service", True),
         ("She finished third.", "3rd", True),
         ("About 10,000 people came.", "10000", True),
+        ("Turnout was 19 percent.", "19%", True),
+        ("Turnout was 19 per cent.", "19%", True),
+        ("67% have had the latest COVID-19 vaccine.", "19%", False),  # a percentage, not any 19
         ("The Eagles won.", "Eagles", True),
         ("Tell us more about it.", "United States", False),  # "us", the pronoun
         ("It lasted fifty years.", "5 years", False),
