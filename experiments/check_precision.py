@@ -5,7 +5,8 @@
 Every pair of each set (`evals.suite.datasets.judge_sets`; partial support, refutation and irrelevance count
 as unsupported), evidence up to `--max-words` words as the judge sees it in the answer path. For each check
 of `rag.judges.checks.deterministic_issues` (a number, a month or weekday, a name, a negation the claim
-states and the evidence lacks), and for the modality check (`modality_issue`, run by the verifier):
+states and the evidence lacks), and for the verifier's modality check (`modality_issue`) and its check of
+claims the evidence only asks (`only_asked`):
 how often it fires, its precision (the share of its firings on pairs labelled unsupported: a firing on a
 supported pair is a right answer dropped), and its recall over the unsupported pairs. `--examples N`
 prints N supported pairs each check wrongly rejected, to see what it gets wrong.
@@ -22,6 +23,7 @@ from collections import Counter, defaultdict
 from evals.suite.datasets.judge_sets import LOADERS, load_set
 from rag.judges.checks import deterministic_issues, modality_issue
 from rag.types import Reason
+from rag.verify import only_asked
 
 
 def fired(claim: str, evidence: str) -> set[str]:
@@ -30,6 +32,8 @@ def fired(claim: str, evidence: str) -> set[str]:
     planned: Reason | None = modality_issue(claim, evidence)
     if planned is not None:
         kinds.add("modality")
+    if only_asked(claim, evidence) is not None:
+        kinds.add("only_asked")
     return kinds
 
 
