@@ -187,6 +187,12 @@ class AnswerSettings(BaseModel):
         "sentence that best answers, guided by the draft), `agreeing` (the same, but only a sentence holding half "
         "the draft's answer words: the quote must say what the draft said) or `none` (abstain)",
     )
+    span: bool = Field(
+        True,
+        description="when no drafted sentence that answers survives verification and no fallback quote "
+        'qualifies, the one name or figure the draft answered with ("TikTok" of a sentence restating the '
+        "question around it) is checked alone, as a short answer read with the question",
+    )
     revise: bool = Field(
         False,
         description="when no drafted sentence that answers survives verification (and no fallback quote "

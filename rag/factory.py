@@ -193,6 +193,7 @@ def pipeline(settings: Settings, store: Store, embedder: Embedder, *, generator_
             max_question_chars=a.max_question_chars,
             premise_check=a.premise_check,
             revise=a.revise,
+            span=a.span,
             join_neighbours=a.join_neighbours,
             relevant_only=a.relevant_only,
             excerpt_words=a.excerpt_words,

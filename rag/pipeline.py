@@ -12,13 +12,15 @@ Abstentions are decided here, from evidence rather than from the prompt alone:
   relevant ones were retrieved, or while the question presumes a current event (`outdated`).
 
 When the generator drafted an answer but none of its sentences that address the question survives
-verification (a small model's garbled or unsupported wording), two second tries follow, cheapest first:
-the optional `fallback` (the extractive generator) is asked for the passage sentence that best answers,
-with the failed draft as a hint; if it finds none, a generator that can revise (`Reviser`: the local and
-OpenAI-compatible ones) is shown its failed sentences and why each failed (`revision_feedback`) and
-drafts once more (`AskParams.revise`, off by default: the bundled 1.5B model mostly repeats its draft or
-declines, see the README). Either second draft goes through the same verification. A
-generator that declined is not overruled, and a second draft that declines ends the answer as an abstention.
+verification (a small model's garbled or unsupported wording), second tries follow, cheapest first: the
+optional `fallback` (the extractive generator) is asked for the passage sentence that best answers, with
+the failed draft as a hint; then the one name or figure the failed sentences gave, alone (`AskParams.span`:
+"TikTok" out of a sentence that restated the question around it); then a generator that can revise
+(`Reviser`: the local and OpenAI-compatible ones) is shown its failed sentences and why each failed
+(`revision_feedback`) and drafts once more (`AskParams.revise`, off by default: the bundled 1.5B model
+mostly repeats its draft or declines, see the README). Every second draft goes through the same
+verification. A generator that declined is not overruled, and a second draft that declines ends the answer
+as an abstention.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from rag.errors import InputError, NotFoundError
 from rag.excerpts import excerpts
 from rag.generators.base import NOT_STATED, Draft, Generator, Reviser, Revision
 from rag.judges.checks import entity_issues, unnamed
-from rag.question import Kind, expected_kind, focus, gives_kind, metadata_field
+from rag.question import Kind, answer_span, expected_kind, focus, gives_kind, metadata_field
 from rag.retrieve import Retriever, as_of_date, join_neighbours
 from rag.text import answer_words, content_words, coverage, share_held, words
 from rag.timeframe import TimeFrame, current_event, without_time
@@ -86,6 +88,7 @@ class AskParams:
     min_coverage: float = 0.5  # or: this share of the question's content words in one passage
     max_question_chars: int = 1000
     premise_check: bool = True
+    span: bool = True  # when no answering sentence survives, check the draft's one name or figure alone
     revise: bool = False  # when no answering sentence survives, ask a generator that can revise once more
     join_neighbours: bool = False  # overlapping or touching passages of one article become one (shorter prompt)
     relevant_only: bool = False  # the generator sees only the passages that pass the relevance gate
@@ -302,10 +305,13 @@ class Pipeline:
         kind = asked_kind if self.params.answer_kind else None
         failure = _failure(question, sentences, dropped, kind) or off_subject(sources)
         calls = verification.judge_calls
-        retries = self._retries(question, passages, shown, draft, verification.dropped, as_of) if failure else []
+        failed = list(verification.dropped)  # every failed sentence so far: a later second try reads them
+        retries = self._retries(question, passages, shown, draft, failed, as_of) if failure else []
         for stage, what, redraft in retries:
             t = time.perf_counter()
             second = redraft()
+            if second is None:
+                continue  # nothing to try at this stage
             usage[f"{stage}_draft"] = second.text
             must_agree = stage == "revise" or (stage == "fallback" and self.params.fallback_agreement)
             if must_agree and share_held(answer_words(question, draft.text), second.text) < AGREEMENT:
@@ -316,6 +322,7 @@ class Pipeline:
             timings[stage] = time.perf_counter() - t
             calls += checked.judge_calls
             usage["judge_calls"] = calls
+            failed.extend(checked.dropped)
             if not (
                 checked.declined
                 or _failure(question, kept, dropped_sentences(checked.dropped) + kept_lost, kind)
@@ -346,12 +353,14 @@ class Pipeline:
         draft: Draft,
         failed: Sequence[CheckedSentence],
         as_of: str,
-    ) -> list[tuple[str, str, Callable[[], Draft]]]:
+    ) -> list[tuple[str, str, Callable[[], Draft | None]]]:
         """Second tries when no answering sentence survived, cheapest first: quote the passage sentence that
-        answers (milliseconds), then ask the generator again, told why its draft failed (another generation).
-        Each is (stage name, what the answer then is, how to draft it); each draft is verified like the first.
-        The generator is shown what it was shown the first time (`shown`: excerpts or whole passages)."""
-        retries: list[tuple[str, str, Callable[[], Draft]]] = []
+        answers (milliseconds), then the one name or figure the draft answered with, alone (a 1.5B model wraps
+        a right "TikTok" in the question's words, which its passage lacks), then ask the generator again, told
+        why its draft failed (another generation). Each is (stage name, what the answer then is, how to draft
+        it); each draft is verified like the first. The generator is shown what it was shown the first time
+        (`shown`: excerpts or whole passages)."""
+        retries: list[tuple[str, str, Callable[[], Draft | None]]] = []
         if self.fallback is not None:
             fallback = self.fallback
             retries.append(
@@ -361,6 +370,8 @@ class Pipeline:
                     lambda: fallback(question, passages, hint=draft.text),
                 )
             )
+        if self.params.span:  # read when its turn comes: `failed` then holds the fallback quote's failure too
+            retries.append(("span", "the name or figure it gave, alone", lambda: _span_draft(question, failed)))
         if self.params.revise and isinstance(self.generator, Reviser):
             reviser, revision = self.generator, Revision(draft.text, revision_feedback(failed))
             retries.append(
@@ -382,6 +393,32 @@ class Pipeline:
         if passage.dense_score is not None and passage.dense_score >= p.min_similarity:
             return True
         return coverage(question, f"{passage.title}\n{passage.text}") >= p.min_coverage
+
+
+# A sentence that failed on these says something of the question's own terms that its passage does not: a name
+# it holds, alone, would drop the very words that failed ("Hazlet Town Center" for "the first Bubbakoo's",
+# "Nevada" for a primary "this week" that the quote tried before dated 6 February).
+_SPAN_REFUSED = frozenset({ReasonKind.RANK, ReasonKind.OTHER_PERIOD, ReasonKind.ONLY_ASKED, ReasonKind.MODALITY})
+# The kinds of answer a name or a figure alone gives, and "which ...?" ("Which fast food chain ...?"); a date
+# or a year is the time rules', a reason or a description no name's.
+_SPAN_KINDS = frozenset({Kind.PERSON, Kind.PLACE, Kind.NAME, Kind.NUMBER})
+_WHICH = re.compile(r"\bwhich\b", re.I)
+
+
+def _span_draft(question: str, failed: Sequence[CheckedSentence]) -> Draft | None:
+    """A draft of the one name or figure the failed sentences answered with (`rag.question.answer_span`),
+    citing what the first sentence giving it cited: "TikTok [2]"; None when the question asks for no person,
+    place, name or number and is no "which ...?", when they give none or several, or when a failed sentence
+    holding it failed on the question's own terms (`_SPAN_REFUSED`)."""
+    kind = expected_kind(question)
+    if kind not in _SPAN_KINDS and (kind is not None or not _WHICH.search(focus(question))):
+        return None
+    refused = [s.text for s in failed if any(r.kind in _SPAN_REFUSED for top in s.reasons for r in top.walk())]
+    spans = [(span, s) for s in failed if s.text not in refused and (span := answer_span(s.text, question))]
+    if not spans or len({span for span, _ in spans}) > 1 or any(spans[0][0] in text for text in refused):
+        return None
+    span, sentence = spans[0]
+    return Draft(span + "".join(f" [{i + 1}]" for i in sentence.citations))
 
 
 def outdated(

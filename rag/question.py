@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from rag.dates import month_number
 from rag.text import MONTHS, STOPWORDS, WEEKDAYS, content_words, in_words, normalise, split_sentences, words
 
 
@@ -112,6 +113,39 @@ def proper_names(sentence: str, question: str = "") -> list[str]:
         if capitalised and not in_words(low, asked):
             names.append(token)
     return names
+
+
+_SPAN_TOKEN = re.compile(r"[\w$%][\w&'’.,$%-]*[\w%]|[\w$%]")
+_SCALES = frozenset("hundred thousand million billion trillion percent a.m p.m am pm".split())
+
+
+def answer_span(sentence: str, question: str) -> str | None:
+    """The one name or figure `sentence` gives that `question` does not hold, as the sentence writes it, or
+    None when it gives none or several: "TikTok" of "TikTok is one step closer to being banned in the United
+    States after the House passed a bill this week" asked "Which social media platform is one step closer to
+    being banned ...?"; "171" of "About 171 jets were grounded". A span is a run of words each a name
+    (`proper_names`: capitalised, not a month or weekday) or holding a digit ("Philadelphia 76ers"), a figure
+    keeping its scale ("$8.5 billion")."""
+    asked = set(words(normalise(question)))
+    runs: list[list[str]] = []
+    joined = False  # the previous word belongs to the last run
+    dating = False  # the previous words are a date's ("March 28, 2024"): its figures are no answer's
+    for m in _SPAN_TOKEN.finditer(normalise(sentence)):
+        token = m.group(0).rstrip(".,")
+        figure = any(c.isdigit() for c in token)
+        dating = (token[:1].isupper() and month_number(token.rstrip(".")) > 0) or (dating and figure)
+        scale = joined and token.lower() in _SCALES and any(c.isdigit() for c in runs[-1][-1])
+        new = not any(in_words(w, asked) for w in words(token))
+        if scale or (new and not dating and (figure or proper_names(token, question))):
+            if joined:
+                runs[-1].append(token)
+            else:
+                runs.append([token])
+            joined = True
+        else:
+            joined = False
+    spans = list(dict.fromkeys(" ".join(run) for run in runs))
+    return spans[0] if len(spans) == 1 else None
 
 
 def asked_words(question: str) -> list[str]:

@@ -104,9 +104,11 @@ class ReasonKind(StrEnum):
     RECITE_FAILED = "recite_failed"  # another passage tried for it does not support it either
     NO_QUOTE_LOCATED = "no_quote_located"  # its quote could not be found at offsets in the article
     TIME_MISMATCH = "time_mismatch"  # "this week", "recently": the cited article is not from then (or undated)
+    OTHER_PERIOD = "other_period"  # the sentence names only years or days outside the period asked about
     MODALITY = "modality"  # the passage says "will sign", the sentence "signed"
     NOT_ALIGNED = "not_aligned"  # the answer's words appear in the passage only where it talks of something else
     ONLY_ASKED = "only_asked"  # the passage only asks it: "Vice President Aaron Rodgers?"
+    RANK = "rank"  # repeats the question's "first", "highest", which the passage does not say
     NOT_THE_KIND_ASKED = "not_the_kind_asked"  # asked "where", the answer names no place
 
 

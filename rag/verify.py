@@ -7,9 +7,11 @@ Per sentence, in order:
 3. the support judge must find the sentence supported by a cited passage on its own, or by all its
    cited passages together. A sentence copied verbatim from a cited passage is supported without
    asking the judge; one the passage only asks ("Vice President Aaron Rodgers?": `only_asked`), or one
-   repeating a rank the question asks about that the passage lacks ("the first", `RANKS`), is not. The
-   judge reads a passage's relative dates resolved against its publication date
-   ("yesterday" in an article of 1 April is 31 March: `rag.timeframe.dating_note`);
+   repeating a rank the question asks about that the passage lacks ("the first", `RANKS`), is not. A
+   fragment (a name or figure alone, `is_fragment`) is judged with its question, and must sit in a passage
+   sentence about what was asked (`alignment_issue`), verbatim or not. The judge reads a passage's relative
+   dates resolved against its publication date ("yesterday" in an article of 1 April is 31 March:
+   `rag.timeframe.dating_note`);
 4. words of time in the sentence that count from the as-of date ("this week", "recently", "now") must
    hold for the cited article's publication date: a three-week-old report does not back "this week", and
    an undated one backs no such word. The question's own time binds every sentence of its answer, quoted
@@ -95,7 +97,8 @@ RECENT_DAYS = 31
 # on: events are announced ("begins airing Sunday, Jan. 7" in a report of 5 January).
 ANNOUNCED_DAYS = 7
 # A sentence with fewer content words than this is an answer fragment ("Guido Crosetto."): the judge
-# reads it together with the question, or "300,000 [2]" could be checked against nothing.
+# reads it together with the question, or "300,000 [2]" could be checked against nothing. So is a name or
+# figure alone however long ("Foreign Minister Antonio Tajani": `is_fragment`).
 FRAGMENT_WORDS = 4
 
 
@@ -197,6 +200,16 @@ def _shared(claim: str, text: str) -> float:
         return coverage(claim, text)
     said, pool = words(normalise(claim)), set(words(normalise(text)))
     return sum(w in pool for w in said) / len(said) if said else 0.0
+
+
+def is_fragment(claim: str) -> bool:
+    """`claim` is an answer fragment rather than a statement: fewer than `FRAGMENT_WORDS` content words, or
+    only names and figures ("Foreign Minister Antonio Tajani", "Vice President Aaron Rodgers")."""
+    said = content_words(claim)
+    if len(said) < FRAGMENT_WORDS:
+        return True
+    written = {w.lower(): w for w in words(normalise(claim), keep_case=True)}
+    return all(written.get(w, w)[:1].isupper() or any(c.isdigit() for c in w) for w in said)
 
 
 def only_asked(claim: str, evidence: str) -> Reason | None:
@@ -303,7 +316,7 @@ class Verifier:
 
     def _judge(self, claim: str, evidence: str) -> tuple[bool, float, tuple[Reason, ...]]:
         self._calls += 1
-        fragment = len(content_words(claim)) < FRAGMENT_WORDS
+        fragment = is_fragment(claim)
         # The judge reads the claim against the passage sentences that cover it best (and their neighbours):
         # a small model judges a short text better, and faster.
         j = self.judge.judge(claim, evidence_window(claim, evidence), question=self._question if fragment else "")
@@ -387,6 +400,11 @@ class Verifier:
             return False, 0.0, (other,)  # nor one about 6 February anything about this week of January
         if (asked := only_asked(claim, evidence)) is not None:
             return False, 0.0, (asked,)
+        # A bare name the passage holds ("Five Star Movement") is its words, not yet an answer: it must sit where
+        # the passage talks of what was asked, verbatim or not.
+        fragment = is_fragment(claim)
+        if fragment and self.alignment and (elsewhere := alignment_issue(self._question, claim, evidence, True)):
+            return False, 0.0, (elsewhere,)
         if _verbatim(claim, evidence):  # the article's own words: its "now" is its date, shown with the source
             return True, 1.0, (Reason(ReasonKind.VERBATIM, "verbatim"),)
         stale = time_issue(claim, max(dates, default=""), self._as_of) if self.time_words else None
@@ -394,11 +412,11 @@ class Verifier:
             return False, 0.0, (stale,)
         if self.modality and (planned := modality_issue(claim, evidence)) is not None:
             return False, 0.0, (planned,)
-        if self.alignment and (elsewhere := alignment_issue(self._question, claim, evidence)) is not None:
+        if self.alignment and not fragment and (elsewhere := alignment_issue(self._question, claim, evidence)):
             return False, 0.0, (elsewhere,)
         if ranked := rank_echoes(self._question, claim, evidence):  # "opens a new restaurant" is not "the first"
             message = f"repeats the question's {', '.join(ranked)}, which the passage does not say"
-            return False, 0.0, (Reason(ReasonKind.PREMISE_ECHO, message, tuple(ranked)),)
+            return False, 0.0, (Reason(ReasonKind.RANK, message, tuple(ranked)),)
         if len(dates) == 1 and (note := dating_note(evidence, dates[0])):
             evidence = f"{evidence}\n{note}"
         ok, score, reasons = self._judge(claim, evidence)
@@ -421,10 +439,12 @@ class Verifier:
 ALIGNMENT_MIN = 0.5
 
 
-def alignment_issue(question: str, claim: str, evidence: str) -> Reason | None:
+def alignment_issue(question: str, claim: str, evidence: str, fragment: bool = False) -> Reason | None:
     """Why the claim's answer (its names and figures new to the question) is not where the passage talks of
     what the question asks ("captured in New York" from "captured in Caracas ... landed in New York"), or
-    None. Sentences are compared by the share of the question's focus words each holds."""
+    None. Sentences are compared by the share of the question's focus words each holds. A `fragment` ("Antonio
+    Tajani" for "Who confirmed the refusal?") says nothing of its own, so its sentence must hold at least one
+    focus word even in a passage about something else."""
     if not question:
         return None
     focus = asked_words(question)
@@ -442,7 +462,7 @@ def alignment_issue(question: str, claim: str, evidence: str) -> Reason | None:
     if not holding:
         return None  # the answer words are not in the passage as such: the judge and checks decide
     best_any = max(held for held, _ in shares)
-    if max(holding) >= min(ALIGNMENT_MIN, best_any / 2):
+    if max(holding) >= min(ALIGNMENT_MIN, best_any / 2) and (max(holding) > 0 or not fragment):
         return None
     message = f"{', '.join(dict.fromkeys(answer))} appear in the passage only where it is not about what was asked"
     return Reason(ReasonKind.NOT_ALIGNED, message, tuple(dict.fromkeys(answer)))
@@ -499,7 +519,7 @@ def year_issue(frame: TimeFrame, claim: str) -> Reason | None:
     if not asked or not said or asked & said:
         return None
     message = f"it names {', '.join(sorted(said))}; the question asks about {', '.join(sorted(asked))}"
-    return Reason(ReasonKind.TIME_MISMATCH, message, (frame.phrase, *sorted(said)))
+    return Reason(ReasonKind.OTHER_PERIOD, message, (frame.phrase, *sorted(said)))
 
 
 def day_issue(frame: TimeFrame, claim: str, published_at: str) -> Reason | None:
@@ -516,7 +536,7 @@ def day_issue(frame: TimeFrame, claim: str, published_at: str) -> Reason | None:
     if not said or any(frame.start - slack <= d < frame.end + slack for d in said):
         return None
     message = f"it names {', '.join(d.isoformat() for d in said)}; the question asks about {frame.describe()}"
-    return Reason(ReasonKind.TIME_MISMATCH, message, (frame.phrase, *(d.isoformat() for d in said)))
+    return Reason(ReasonKind.OTHER_PERIOD, message, (frame.phrase, *(d.isoformat() for d in said)))
 
 
 def question_time_issue(frame: TimeFrame, published_at: str, as_of: date) -> Reason | None:

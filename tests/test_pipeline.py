@@ -15,7 +15,15 @@ from rag.errors import InputError, NotFoundError
 from rag.generators.base import Draft, Revision
 from rag.generators.extractive import ExtractiveGenerator
 from rag.judges.overlap import OverlapJudge
-from rag.pipeline import INSUFFICIENT_SUPPORT, NO_RELEVANT_PASSAGES, AskParams, Pipeline, revision_feedback, undated
+from rag.pipeline import (
+    INSUFFICIENT_SUPPORT,
+    NO_RELEVANT_PASSAGES,
+    AskParams,
+    Pipeline,
+    _span_draft,
+    revision_feedback,
+    undated,
+)
 from rag.readers.plain import article_from_text
 from rag.retrieve import Retriever
 from rag.store.local import LocalStore
@@ -218,6 +226,36 @@ def test_a_draft_that_fails_verification_falls_back_to_the_quote_that_answers(in
     assert [s.text for s in answer.dropped] == ["Tajani met them in Brussels."]  # shown with -v, never as the answer
     assert "passage sentence that best answers" in answer.usage["notes"][0]
     assert "fallback" in answer.timings
+
+
+def test_a_right_name_wrapped_in_the_questions_words_is_answered_alone(indexed: LocalStore, embedder) -> None:
+    q = "Which defense minister publicly confirmed the controversial and widely criticised refusal?"
+    n = cite(q, indexed, embedder, "Crosetto")
+    draft = f"Guido Crosetto publicly confirmed the controversial and widely criticised refusal [{n}]."
+    answer = make(indexed, embedder, ScriptedGenerator(draft)).ask(q)
+    assert answer.answerable and undated(answer.answer) == "Guido Crosetto [1]"
+    assert [s.text for s in answer.dropped] == [draft.replace(f" [{n}]", "")]
+    assert "the name or figure it gave, alone" in answer.usage["notes"][0] and "span" in answer.timings
+    assert not make(indexed, embedder, ScriptedGenerator(draft), span=False).ask(q).answerable  # off
+    # A question asking why or when is answered by no name alone.
+    why = "Why did the defense minister publicly confirm the controversial and widely criticised refusal?"
+    because = f"Guido Crosetto publicly confirmed the controversial and widely criticised refusal for NATO [{n}]."
+    assert not make(indexed, embedder, ScriptedGenerator(because)).ask(why).answerable
+
+
+def test_a_name_is_not_answered_alone_when_a_sentence_holding_it_failed_on_the_questions_terms() -> None:
+    q = "Which state held a Republican primary this week?"
+    drafted = CheckedSentence("Nevada held a Republican primary this week.", (1,), "unsupported", 0.3,
+                              (Reason(ReasonKind.BELOW_THRESHOLD, "llm p(yes)=0.30 < 0.5"),))  # fmt: skip
+    quoted = CheckedSentence('"There was a Nevada primary on Feb. 6."', (1,), "unsupported", 0.0,
+                             (Reason(ReasonKind.OTHER_PERIOD, "it names 2024-02-06"),))  # fmt: skip
+    span = _span_draft(q, [drafted])
+    assert span is not None and span.text == "Nevada [2]"
+    assert _span_draft(q, [drafted, quoted]) is None, "the quote tried before dated it outside the week"
+    assert _span_draft("Why did Nevada hold a Republican primary this week?", [drafted]) is None
+    assert _span_draft("When did Nevada hold a Republican primary?", [drafted]) is None
+    which = _span_draft("Which part of the country held a Republican primary this week?", [drafted])
+    assert which is not None and which.text == "Nevada [2]"
 
 
 def test_no_fallback_when_the_generator_declines_or_the_quote_does_not_answer(indexed: LocalStore, embedder) -> None:

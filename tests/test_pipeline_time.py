@@ -310,3 +310,16 @@ def test_outdated_compares_the_newest_cited_report_with_the_relevant_passages(
     # A question about a current event needs a recent report whatever else was retrieved.
     about_now = outdated(sources, found, "2026-01-08", days, about_now="has been")
     assert (about_now is not None) is (days > 0 and any(cited) and max(cited) < "2025-12-08")
+
+
+def test_a_name_is_not_answered_alone_once_its_sentence_failed_on_the_questions_time(
+    harbour: LocalStore, embedder
+) -> None:
+    # "Which city ... this week?" answered from a sentence that dates the count weeks later: the name alone
+    # ("Rivertown") would drop the date that failed it.
+    question = "Which city's harbour authority counted 44 ships in port this week?"
+    draft = "The Rivertown harbour authority counted 44 ships in port on Jan. 30 [1]."
+    answer = pipeline(harbour, embedder, ScriptedGenerator(draft), AskParams(conflicts=False)).ask(
+        question, Filters(as_of="2026-01-08")
+    )
+    assert not answer.answerable and "span" not in answer.timings

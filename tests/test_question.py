@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import Kind, expected_kind, focus, gives_kind, metadata_field, proper_names
+from rag.question import Kind, answer_span, expected_kind, focus, gives_kind, metadata_field, proper_names
 
 
 @pytest.mark.parametrize(
@@ -82,3 +82,33 @@ def test_proper_names_skip_ordinary_words_and_the_question() -> None:
 )
 def test_a_question_about_the_article_itself(question: str, field: str | None) -> None:
     assert metadata_field(question) == field
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "span"),
+    [
+        (
+            "TikTok is one step closer to being banned in the United States after the House passed a bill.",
+            "Which social media platform is one step closer to being banned in the United States after the House "
+            "passed a bill?",
+            "TikTok",
+        ),
+        ("AT&T experienced a widespread outage this week.", "Which network experienced an outage this week?", "AT&T"),
+        (
+            "The Philadelphia 76ers represented Mac McClung.",
+            "Which NBA team did Mac McClung represent?",
+            "Philadelphia 76ers",
+        ),
+        ("Intel received an $8.5 billion grant.", "How much did Intel receive?", "$8.5 billion"),
+        (
+            "An estimated 300,000 people marched in Rome on March 28, 2024.",
+            "How many people marched in Rome?",
+            "300,000",
+        ),
+        ("Guido Crosetto confirmed the refusal on Tuesday.", "Who confirmed the refusal?", "Guido Crosetto"),
+        ("Kamila Valieva was banned from figure skating.", "Kamila Valieva was banned from which sport?", None),
+        ("Wendy's will bring Uber-like surge pricing.", "Which chain will bring surge pricing?", None),  # two
+    ],
+)
+def test_the_one_name_or_figure_a_sentence_answers_with(sentence: str, question: str, span: str | None) -> None:
+    assert answer_span(sentence, question) == span

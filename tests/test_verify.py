@@ -267,6 +267,18 @@ def test_an_answer_taken_from_a_sentence_about_something_else_is_rejected() -> N
     assert right.sentences
 
 
+def test_a_name_alone_must_sit_where_the_passage_talks_of_what_was_asked() -> None:
+    text = (
+        "Giuseppe Conte, leader of the Five Star Movement, has postured as a critic. Yet his record as former "
+        "prime minister (which in his second term included the Democratic Party) demonstrates full support for NATO."
+    )
+    q = "Which party was part of Conte's second government?"
+    judge = FixedJudge(True, 0.9)
+    wrong = Verifier(judge).verify(q, one_passage(text), "Five Star Movement [1]")  # verbatim, and beside the point
+    assert not wrong.sentences and wrong.dropped[0].reasons[0].walk()[-1].kind is ReasonKind.NOT_ALIGNED
+    assert Verifier(judge).verify(q, one_passage(text), "Democratic Party [1]").sentences
+
+
 def test_a_re_cited_sentence_must_clear_its_own_bar() -> None:
     passages = [PASSAGES[1], PASSAGES[0]]  # the sentence cites the wrong one first
     draft = "Crosetto, the defense minister, confirmed the refusal [1]."  # not verbatim: the judge decides

@@ -131,9 +131,12 @@ def score_item(
         "sources": answer.get("sources", []),
         "dropped": [{"text": s.get("text", ""), "reasons": s.get("reasons", [])} for s in answer.get("dropped", [])],
         "notes": (answer.get("usage") or {}).get("notes", []),
-        # what the generator wrote, so a verification change can be replayed on the same drafts (--replay)
+        # every stage's draft (the generator's, the fallback quote, the short answer, a revision): a verification
+        # change can be replayed on the same drafts (--replay)
         "drafts": {
-            k: v for k, v in (answer.get("usage") or {}).items() if k in ("draft", "fallback_draft", "revise_draft")
+            k: v
+            for k, v in (answer.get("usage") or {}).items()
+            if k in ("draft", "fallback_draft", "span_draft", "revise_draft")
         },
         "timings": answer.get("timings", {}),
         "tokens": {
