@@ -314,9 +314,9 @@ class Verifier:
         declined = not claims
         return Verification(kept, dropped, declined, run._calls, time.perf_counter() - started)
 
-    def _judge(self, claim: str, evidence: str) -> tuple[bool, float, tuple[Reason, ...]]:
+    def _judge(self, claim: str, evidence: str, fragment: bool) -> tuple[bool, float, tuple[Reason, ...]]:
+        """The judge's verdict; a `fragment` (`is_fragment`) is read with the question."""
         self._calls += 1
-        fragment = is_fragment(claim)
         # The judge reads the claim against the passage sentences that cover it best (and their neighbours):
         # a small model judges a short text better, and faster.
         j = self.judge.judge(claim, evidence_window(claim, evidence), question=self._question if fragment else "")
@@ -419,7 +419,7 @@ class Verifier:
             return False, 0.0, (Reason(ReasonKind.RANK, message, tuple(ranked)),)
         if len(dates) == 1 and (note := dating_note(evidence, dates[0])):
             evidence = f"{evidence}\n{note}"
-        ok, score, reasons = self._judge(claim, evidence)
+        ok, score, reasons = self._judge(claim, evidence, fragment)
         echoed = premise_words(self._question, claim, evidence)
         if ok and len(echoed) >= PREMISE_WORDS and score < PREMISE_MIN_SCORE:
             message = f"repeats the question's {', '.join(echoed)}, which the passage lacks"
