@@ -207,7 +207,8 @@ class AnswerSettings(BaseModel):
     answer_kind: bool = Field(
         True,
         description="an answer must give the kind of thing asked (a person for who, a place for where, a number "
-        "for how many, a year or date for when); one that does not is no answer",
+        "for how many, a year or date for when) and say what was asked (the 'won' of 'Who won ...?', the counted "
+        "thing of 'How many ...?'; a name or figure alone excepted); one that does not is no answer",
     )
     metadata: bool = Field(
         True,
@@ -226,6 +227,12 @@ class AnswerSettings(BaseModel):
         description="a model generator reads, of each passage, only its sentences that share the most words with "
         "the question, up to this many words (with the sentence before each; rag.excerpts); verification still "
         "reads whole passages. 0: whole passages (twice the prompt, no better answers: docs/measurements.md)",
+    )
+    excerpt_total_words: int = Field(
+        0,
+        ge=0,
+        description="and of all the passages together, at most this many words: each passage keeps its best "
+        "sentence, the rest goes to the best sentences wherever they are (rag.excerpts). 0: no such limit",
     )
     outdated_days: int = Field(
         31,

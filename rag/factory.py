@@ -197,6 +197,7 @@ def pipeline(settings: Settings, store: Store, embedder: Embedder, *, generator_
             join_neighbours=a.join_neighbours,
             relevant_only=a.relevant_only,
             excerpt_words=a.excerpt_words,
+            excerpt_total_words=a.excerpt_total_words,
             answer_kind=a.answer_kind,
             metadata=a.metadata,
             fallback_agreement=a.fallback == "agreeing",

@@ -40,12 +40,22 @@ from rag.errors import InputError, NotFoundError
 from rag.excerpts import excerpts
 from rag.generators.base import NOT_STATED, Draft, Generator, Reviser, Revision
 from rag.judges.checks import entity_issues, unnamed
-from rag.question import Kind, answer_span, expected_kind, focus, gives_kind, metadata_field
+from rag.question import (
+    Kind,
+    Relation,
+    answer_span,
+    asked_relation,
+    expected_kind,
+    focus,
+    gives_kind,
+    holds_relation,
+    metadata_field,
+)
 from rag.retrieve import Retriever, as_of_date, join_neighbours
 from rag.text import answer_words, content_words, coverage, share_held, words
 from rag.timeframe import TimeFrame, current_event, without_time
 from rag.types import AbstainReason, Answer, Filters, Passage, Reason, ReasonKind, Sentence, Source
-from rag.verify import FRAGMENT_WORDS, RECENT_DAYS, CheckedSentence, Verifier
+from rag.verify import FRAGMENT_WORDS, RECENT_DAYS, CheckedSentence, Verifier, is_fragment
 
 NO_RELEVANT_PASSAGES = AbstainReason.NO_RELEVANT_PASSAGES
 INSUFFICIENT_SUPPORT = AbstainReason.INSUFFICIENT_SUPPORT
@@ -93,7 +103,8 @@ class AskParams:
     join_neighbours: bool = False  # overlapping or touching passages of one article become one (shorter prompt)
     relevant_only: bool = False  # the generator sees only the passages that pass the relevance gate
     excerpt_words: int = 80  # the generator reads this many words of each passage (rag.excerpts); 0: all
-    answer_kind: bool = True  # an answer must give the kind of thing asked (a place for "where", ...)
+    excerpt_total_words: int = 0  # and this many of all passages together (each keeps its best sentence); 0: off
+    answer_kind: bool = True  # an answer must give the kind of thing asked (a place for "where", ...) and say it
     metadata: bool = True  # "Who wrote the article?" is answered from the article's stored fields
     fallback_agreement: bool = True  # a fallback quote must hold half the failed draft's answer words
     conflicts: bool = True  # when the passages disagree on what was asked, the answer says so (rag.conflicts)
@@ -112,6 +123,8 @@ class AskParams:
             raise InputError(f"max_question_chars must be at least 1, got {self.max_question_chars}")
         if self.excerpt_words < 0:
             raise InputError(f"excerpt_words must be 0 or more, got {self.excerpt_words}")
+        if self.excerpt_total_words < 0:
+            raise InputError(f"excerpt_total_words must be 0 or more, got {self.excerpt_total_words}")
         if self.outdated_days < 0:
             raise InputError(f"outdated_days must be 0 or more, got {self.outdated_days}")
 
@@ -281,7 +294,7 @@ class Pipeline:
 
         # A model reads excerpts (when set); verification, citations and the fallback read whole passages.
         budget = self.params.excerpt_words if getattr(self.generator, "reads_prompt", True) else 0
-        shown = excerpts(asked, passages, budget)
+        shown = excerpts(asked, passages, budget, self.params.excerpt_total_words)
         t = time.perf_counter()
         draft = self.generator.generate(question, shown, as_of=as_of)
         timings["generate"] = time.perf_counter() - t
@@ -303,7 +316,8 @@ class Pipeline:
                 return current(stated(resolved, dropped))
             return done(INSUFFICIENT_SUPPORT, dropped=dropped)
         kind = asked_kind if self.params.answer_kind else None
-        failure = _failure(question, sentences, dropped, kind) or off_subject(sources)
+        relation = asked_relation(asked) if kind is not None else None
+        failure = _failure(question, sentences, dropped, kind, relation, sources) or off_subject(sources)
         calls = verification.judge_calls
         failed = list(verification.dropped)  # every failed sentence so far: a later second try reads them
         retries = self._retries(question, passages, shown, draft, failed, as_of) if failure else []
@@ -325,7 +339,9 @@ class Pipeline:
             failed.extend(checked.dropped)
             if not (
                 checked.declined
-                or _failure(question, kept, dropped_sentences(checked.dropped) + kept_lost, kind)
+                or _failure(
+                    question, kept, dropped_sentences(checked.dropped) + kept_lost, kind, relation, kept_sources
+                )
                 or off_subject(kept_sources)
             ):
                 usage["notes"] = [f"{failure}: answered with {what} instead"]
@@ -477,15 +493,25 @@ def undated(text: str) -> str:
 
 
 def _failure(
-    question: str, sentences: Sequence[Sentence], dropped: Sequence[Sentence], kind: Kind | None = None
+    question: str,
+    sentences: Sequence[Sentence],
+    dropped: Sequence[Sentence],
+    kind: Kind | None = None,
+    relation: Relation | None = None,
+    sources: Sequence[Source] = (),
 ) -> str | None:
     """Why these verified sentences cannot be the answer, or None when they can. With `kind` (what the
-    question asks for), an answer none of whose sentences gives such a thing is no answer."""
+    question asks for), an answer none of whose sentences gives such a thing is no answer; with `relation`
+    (`rag.question.asked_relation`: the "won" of "Who won ...?"), nor is one none of whose sentences says it.
+    A fragment (a name or figure alone, read with its question) says it when the quote it cites (`sources`)
+    does, or, for the counted thing of "how many", always ("300,000 in Rome alone" counts people unnamed)."""
     supported = [s for s in sentences if s.verdict != "unsupported"]
     if not supported:
         return "no drafted sentence is supported by the passages"
     if kind is not None and not any(gives_kind(s.text, kind, question) for s in supported):
         return f"no supported sentence gives the {kind} the question asks for"
+    if relation and not any(_says(s, relation, sources) for s in supported):
+        return f"no supported sentence says what the question asks about ({relation.word!r})"
     if dropped and (
         not any(_addresses(question, s.text) for s in supported)
         or max(coverage(question, s.text) for s in dropped) > max(coverage(question, s.text) for s in supported)
@@ -520,6 +546,16 @@ def revision_feedback(dropped: Sequence[CheckedSentence], limit: int = 3) -> str
         "number of its passage in square brackets. If no sentence answers it, reply exactly: "
         f"{NOT_STATED}"
     )
+
+
+def _says(sentence: Sentence, relation: Relation, sources: Sequence[Source]) -> bool:
+    """`sentence` says what `relation` asks about (`_failure`)."""
+    if holds_relation(sentence.text, relation.word):
+        return True
+    if not is_fragment(sentence.text):
+        return False
+    quotes = [s.quote for s in sources if s.n in sentence.citations]
+    return not relation.act or any(holds_relation(q, relation.word) for q in quotes)
 
 
 def _addresses(question: str, sentence: str) -> bool:

@@ -73,3 +73,39 @@ def test_every_kept_sentence_is_the_passage_text_in_order(budget: int, question:
         found = TEXT.find(part, position)
         assert found >= position, part
         position = found + len(part)
+
+
+def words_shown(cut: Passage) -> int:
+    return len(cut.text.replace(GAP.strip(), " ").split())
+
+
+def test_a_total_keeps_each_passage_s_best_sentence_and_gives_the_rest_to_the_best_anywhere() -> None:
+    # The second passage shares only "refusal" with the question; the first holds the confirmation.
+    other = (
+        "Officials gave no reason for the refusal. Parliament will vote in June. The opposition called for "
+        "an inquiry. Protesters gathered outside the ministry."
+    )
+    question = "Who confirmed the refusal to the reporters?"
+    first, second = passage(), passage(other, article_id="b", chunk_id="c2")
+    alone = excerpts(question, [first, second], 40)  # the budget holds each passage whole
+    assert alone == [first, second]
+    one, two = excerpts(question, [first, second], 40, total=24)
+    assert two.text == f"Officials gave no reason for the refusal. {GAP.strip()}"  # its best sentence only
+    assert "Crosetto confirmed the refusal. He spoke to reporters" in one.text  # the rest went here
+    assert words_shown(one) + words_shown(two) <= 24
+
+
+def test_a_total_below_the_best_sentences_still_shows_each_passage_s_first_choice() -> None:
+    second = passage(TEXT, article_id="b", chunk_id="c2")
+    cuts = excerpts("Who confirmed the refusal?", [passage(), second], 80, total=1)
+    best = "It discussed the harbour. Defence Minister Guido Crosetto confirmed the refusal."  # with the one before
+    assert [c.text for c in cuts] == [f"{GAP.strip()} {best} {GAP.strip()}"] * 2
+
+
+@given(st.integers(min_value=1, max_value=40), st.integers(min_value=0, max_value=60), st.sampled_from(QUESTIONS))
+def test_a_total_only_ever_shows_less(budget: int, total: int, question: str) -> None:
+    second = passage(TEXT, article_id="b", chunk_id="c2")
+    within = excerpts(question, [passage(), second], budget)
+    limited = excerpts(question, [passage(), second], budget, total)
+    for wide, narrow in zip(within, limited, strict=True):
+        assert set(narrow.text.split()) <= set(wide.text.split()) | {GAP.strip()}

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from rag.citations import assemble, with_markers
 from rag.errors import InputError, NotFoundError
+from rag.excerpts import GAP
 from rag.generators.base import Draft, Revision
 from rag.generators.extractive import ExtractiveGenerator
 from rag.judges.overlap import OverlapJudge
@@ -521,6 +522,21 @@ def test_an_answer_that_does_not_give_the_kind_asked_is_no_answer(indexed: Local
     assert who.ask("Who confirmed the refusal?").answerable
 
 
+def test_an_answer_that_names_someone_but_not_what_they_did_is_no_answer(indexed: LocalStore, embedder) -> None:
+    q = "Who announced the refusal?"  # the passage says Crosetto confirmed it: a person, not the act asked about
+    n = cite(q, indexed, embedder, "Crosetto")
+    draft = ScriptedGenerator(f"Defense Minister Guido Crosetto confirmed the refusal [{n}].")
+    assert make(indexed, embedder, draft, answer_kind=False).ask(q).answerable
+    answer = make(indexed, embedder, draft, answer_kind=True).ask(q)
+    assert (answer.answerable, answer.abstain_reason) == (False, INSUFFICIENT_SUPPORT)
+    assert any("'announced'" in note for note in answer.usage["notes"])
+    # A name alone is read with its question: it says the act when the quote it cites does.
+    alone = ScriptedGenerator(f"Guido Crosetto [{n}].")
+    assert not make(indexed, embedder, alone, answer_kind=True).ask(q).answerable
+    confirmed = make(indexed, embedder, alone, answer_kind=True).ask("Who confirmed the refusal?")
+    assert confirmed.answerable and "confirmed" in confirmed.sources[0].quote
+
+
 def test_questions_about_the_article_itself_are_answered_from_its_fields(indexed: LocalStore, embedder) -> None:
     generator = ScriptedGenerator("NOT STATED")
     who = make(indexed, embedder, generator).ask("Which outlet published the story about the base refusal?")
@@ -565,9 +581,23 @@ def test_the_generator_reads_excerpts_while_verification_reads_whole_passages(in
     assert body[answer.sources[0].start : answer.sources[0].end] == answer.sources[0].quote
 
 
+def test_a_total_limits_the_words_the_generator_reads_over_all_passages(indexed: LocalStore, embedder) -> None:
+    q = "Who confirmed the refusal?"
+    each = ScriptedGenerator("NOT STATED")
+    make(indexed, embedder, each, excerpt_words=40).ask(q)
+    limited = ScriptedGenerator("NOT STATED")
+    make(indexed, embedder, limited, excerpt_words=40, excerpt_total_words=60).ask(q)
+    [(_, wide)], [(_, narrow)] = each.calls, limited.calls
+    assert [p.chunk_id for p in narrow] == [p.chunk_id for p in wide]
+    words = [sum(len(p.text.replace(GAP.strip(), " ").split()) for p in shown) for shown in (wide, narrow)]
+    assert words[1] < words[0]
+
+
 def test_excerpt_words_must_not_be_negative() -> None:
     with pytest.raises(InputError, match="excerpt_words"):
         AskParams(excerpt_words=-1)
+    with pytest.raises(InputError, match="excerpt_total_words"):
+        AskParams(excerpt_total_words=-1)
 
 
 def test_a_generator_that_reads_no_prompt_gets_whole_passages(indexed: LocalStore, embedder) -> None:

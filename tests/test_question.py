@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import Kind, answer_span, expected_kind, focus, gives_kind, metadata_field, proper_names
+from rag.question import (
+    Kind,
+    answer_span,
+    asked_relation,
+    expected_kind,
+    focus,
+    gives_kind,
+    holds_relation,
+    metadata_field,
+    proper_names,
+)
 
 
 @pytest.mark.parametrize(
@@ -112,3 +122,41 @@ def test_a_question_about_the_article_itself(question: str, field: str | None) -
 )
 def test_the_one_name_or_figure_a_sentence_answers_with(sentence: str, question: str, span: str | None) -> None:
     assert answer_span(sentence, question) == span
+
+
+@pytest.mark.parametrize(
+    ("question", "relation"),
+    [
+        ("Who won the Nevada Republican primary this week?", "won"),
+        ("Who has been named chief executive?", "named"),
+        ("Who leads the Five Star Movement?", "leads"),
+        ("Approximately how many hacking attempts does JPMorgan Chase fight off each day?", "attempts"),
+        ("Roughly how many people demonstrated in Rome?", "people"),
+        ("How many schools of medicine were recognized in China?", "schools"),
+        ("Who was the first woman to lead the party?", None),  # "the" is no verb
+        ("Who from Delaware was featured on the show?", None),
+        ("Who is the prime minister?", None),
+        ("Where was Maduro captured?", None),
+    ],
+)
+def test_asked_relation(question: str, relation: str | None) -> None:
+    found = asked_relation(question)
+    assert (found.word if found else None) == relation
+    if found:  # a verb of "who", or the noun "how many" counts
+        assert found.act is question.startswith("Who")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "relation", "holds"),
+    [
+        ("Nikki Haley won the primary [1].", "won", True),
+        ("Trump wins Nevada [1].", "won", True),
+        ("The winner was Donald Trump [1].", "won", True),
+        ("Nikki Haley opted to participate in Nevada's Republican primary [1].", "won", False),
+        ("The bank fends off 45 billion hacking attempts a day [1].", "attempts", True),
+        ("JPMorgan will devote about 1,000 people to cybersecurity [1].", "attempts", False),
+        ("Giuseppe Conte, who led the government, leads the party [1].", "leads", True),
+    ],
+)
+def test_holds_relation(sentence: str, relation: str, holds: bool) -> None:
+    assert holds_relation(sentence, relation) is holds
