@@ -17,6 +17,7 @@ import re
 from enum import StrEnum
 from typing import NamedTuple
 
+from rag.countries import COUNTRIES, DEMONYMS
 from rag.dates import month_number
 from rag.text import MONTHS, STOPWORDS, WEEKDAYS, content_words, in_words, normalise, split_sentences, words
 
@@ -86,7 +87,10 @@ def expected_kind(question: str) -> Kind | None:
 
 
 def gives_kind(sentence: str, kind: Kind, question: str) -> bool:
-    """`sentence` holds a thing of `kind` that the question does not already hold."""
+    """`sentence` holds a thing of `kind` that the question does not already hold; a country when the question
+    asks for one ("Which European nation ...?": a place is not enough)."""
+    if kind is Kind.PLACE and _COUNTRY.search(focus(question)):
+        return names_country(sentence, question)
     sentence = normalise(sentence)  # without citation markers: "[1]" is not a number
     asked = set(words(normalise(question)))
     said = words(sentence)
@@ -98,6 +102,27 @@ def gives_kind(sentence: str, kind: Kind, question: str) -> bool:
     if kind is Kind.DATE:
         return any(_DIGIT.search(w) or w in _DATE_WORDS for w in new)
     return bool(proper_names(sentence, question))
+
+
+_COUNTRY = re.compile(r"\b(?:what|which) (?:\w+ )?(?:country|nation)\b", re.I)
+_COUNTRY_NAMES = frozenset(" ".join(words(name)) for name in COUNTRIES)  # "u.s." as "u s", as `words` reads it
+_ONE_WORD_COUNTRIES = frozenset(name for name in _COUNTRY_NAMES if " " not in name)
+
+
+def names_country(sentence: str, question: str = "") -> bool:
+    """`sentence` names a country that `question` does not (`rag.countries`): by its name, capitalised ("the
+    United States", "U.S.", not the pronoun "us"), or by its people's adjective ("Italian", "French")."""
+    asked = set(words(normalise(question)))
+    said = words(normalise(sentence), keep_case=True)
+    low = [w.lower() for w in said]
+    for i, word in enumerate(said):
+        if not word[:1].isupper() or in_words(low[i], asked):
+            continue
+        if any(" ".join(low[i : i + n]) in _COUNTRY_NAMES for n in range(1, 6)):
+            return True
+        if low[i] in DEMONYMS or in_words(low[i], _ONE_WORD_COUNTRIES):
+            return True
+    return False
 
 
 def proper_names(sentence: str, question: str = "") -> list[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 
 # ---------------------------------------------------------------- sentences
 
@@ -143,7 +144,7 @@ def query_words(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in tokens(text) if w not in QUERY_STOPWORDS))
 
 
-def in_words(token: str, pool: set[str]) -> bool:
+def in_words(token: str, pool: AbstractSet[str]) -> bool:
     """`token` or a close inflection of it ("Italian"/"Italy", "confirm"/"confirmed") is in `pool`."""
     if token in pool or token + "s" in pool or token + "es" in pool:
         return True

@@ -13,6 +13,7 @@ from rag.question import (
     gives_kind,
     holds_relation,
     metadata_field,
+    names_country,
     proper_names,
 )
 
@@ -160,3 +161,32 @@ def test_asked_relation(question: str, relation: str | None) -> None:
 )
 def test_holds_relation(sentence: str, relation: str, holds: bool) -> None:
     assert holds_relation(sentence, relation) is holds
+
+
+EUROPEAN_NATION = "Which European nation voted to enshrine a woman's right to abortion in its constitution?"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "names"),
+    [
+        ("Michigan voters on Tuesday voted to enshrine abortion rights in the state's constitution [1].", False),
+        ("France became the first country to do so [1].", True),
+        ("The French parliament voted for it [1].", True),  # a people's adjective
+        ("Italian lawmakers approved it [1].", True),  # read as "Italy"
+        ("Lawmakers in the U.S. voted [1].", True),
+        ("The United States of America voted [1].", True),
+        ("They told us nothing [1].", False),  # the pronoun, not the US
+        ("The Marches were under the control of Norman barons [1].", False),
+    ],
+)
+def test_a_question_asking_for_a_country_needs_a_country(sentence: str, names: bool) -> None:
+    assert names_country(sentence, EUROPEAN_NATION) is names
+    assert gives_kind(sentence, Kind.PLACE, EUROPEAN_NATION) is names
+    if "Michigan" in sentence:  # any place will do where no country is asked for
+        assert gives_kind(sentence, Kind.PLACE, "Where did voters enshrine abortion rights?")
+
+
+def test_a_country_the_question_names_is_no_answer() -> None:
+    question = "Which country did Japan not force into an alliance?"
+    assert not names_country("Japan invaded the region [1].", question)
+    assert names_country("Japan also invaded Thailand [1].", question)
