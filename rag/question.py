@@ -116,11 +116,13 @@ def names_country(sentence: str, question: str = "") -> bool:
     said = words(normalise(sentence), keep_case=True)
     low = [w.lower() for w in said]
     for i, word in enumerate(said):
-        if not word[:1].isupper() or in_words(low[i], asked):
+        if not word[:1].isupper():
             continue
-        if any(" ".join(low[i : i + n]) in _COUNTRY_NAMES for n in range(1, 6)):
-            return True
-        if low[i] in DEMONYMS or in_words(low[i], _ONE_WORD_COUNTRIES):
+        for n in range(1, 6):  # "New Zealand" is not the question's own for its "new"
+            name = low[i : i + n]
+            if len(name) == n and " ".join(name) in _COUNTRY_NAMES and not all(in_words(w, asked) for w in name):
+                return True
+        if not in_words(low[i], asked) and (low[i] in DEMONYMS or in_words(low[i], _ONE_WORD_COUNTRIES)):
             return True
     return False
 

@@ -190,3 +190,6 @@ def test_a_country_the_question_names_is_no_answer() -> None:
     question = "Which country did Japan not force into an alliance?"
     assert not names_country("Japan invaded the region [1].", question)
     assert names_country("Japan also invaded Thailand [1].", question)
+    # A name is the question's own only when all of it is: "new" in the question leaves New Zealand new.
+    assert names_country("New Zealand passed it [1].", "Which country passed a new law banning smoking?")
+    assert not names_country("The United States passed it [1].", "Which country besides the United States did?")
