@@ -4,8 +4,10 @@ A quiz question often opens with context and asks at the end ("Cartoonist Scott 
 was best known for creating which comic strip?"): `focus` is the part that asks. `expected_kind` reads
 the kind of thing asked for (a person for "who", a place for "where" or "which city", a number for "how
 many", a year for "what year", a date for "when"), and `gives_kind` says whether a sentence holds such a
-thing beyond the question's own words. An answer that does not give what was asked ("Where was he
-captured?" answered with a sentence that names no place) is not an answer, however well supported.
+thing beyond the question's own words (a country, `rag.countries`, for "which country"). `asked_relation`
+reads what the thing must have done or be ("won" of "Who won ...?", "attempts" of "How many hacking attempts
+...?"), and `holds_relation` whether a sentence says it. An answer that does not give what was asked ("Where
+was he captured?" answered with a sentence that names no place) is not an answer, however well supported.
 
 Deterministic and conservative: a kind is read only from plain wh-phrases; anything else (what, which
 comic strip) asks for no particular kind and every sentence passes.
