@@ -321,6 +321,7 @@ class Pipeline:
         calls = verification.judge_calls
         failed = list(verification.dropped)  # every failed sentence so far: a later second try reads them
         retries = self._retries(question, passages, shown, draft, failed, as_of) if failure else []
+        tried: list[str] = []  # why each second try that was verified is no answer either (for the notes)
         for stage, what, redraft in retries:
             t = time.perf_counter()
             second = redraft()
@@ -337,13 +338,14 @@ class Pipeline:
             calls += checked.judge_calls
             usage["judge_calls"] = calls
             failed.extend(checked.dropped)
-            if not (
-                checked.declined
-                or _failure(
-                    question, kept, dropped_sentences(checked.dropped) + kept_lost, kind, relation, kept_sources
-                )
+            dropped = dropped + dropped_sentences(checked.dropped) + kept_lost  # the user sees why it failed too
+            retry_failure = checked.declined or (
+                _failure(question, kept, dropped_sentences(checked.dropped) + kept_lost, kind, relation, kept_sources)
                 or off_subject(kept_sources)
-            ):
+            )
+            if isinstance(retry_failure, str):
+                tried.append(f"{what}: {retry_failure}")
+            if not retry_failure:
                 usage["notes"] = [f"{failure}: answered with {what} instead"]
                 if resolved := disagreement(checked.sentences):
                     return current(stated(resolved, sentences + dropped))
@@ -351,9 +353,9 @@ class Pipeline:
                 answer = Answer(question, text, True, None, kept, kept_sources, dropped=sentences + dropped)
                 return current(answer)
         if failure:
-            usage["notes"] = [failure]
+            usage["notes"] = [failure, *tried]
             if resolved := disagreement([]):
-                usage["notes"] = [failure, DISAGREE_NOTE]
+                usage["notes"] = [failure, *tried, DISAGREE_NOTE]
                 return current(stated(resolved, sentences + dropped))
             return done(INSUFFICIENT_SUPPORT, dropped=sentences + dropped)
         if resolved := disagreement(verification.sentences):

@@ -99,7 +99,9 @@ def test_declined_and_unsupported_drafts_abstain(indexed: LocalStore, embedder) 
         "Who confirmed the refusal?"
     )
     assert (wrong.answerable, wrong.abstain_reason) == (False, INSUFFICIENT_SUPPORT)
-    assert [s.text for s in wrong.dropped] == ["Antonio Tajani confirmed the refusal."]
+    # The draft failed, and so did the name it gave, tried alone: both are shown as dropped, and why.
+    assert [s.text for s in wrong.dropped] == ["Antonio Tajani confirmed the refusal.", "Antonio Tajani"]
+    assert any(note.startswith("the name or figure it gave, alone: ") for note in wrong.usage["notes"])
     assert not wrong.sentences and not wrong.sources
 
 
