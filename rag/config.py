@@ -288,7 +288,8 @@ class VerifySettings(BaseModel):
     )
     alignment: bool = Field(
         True,
-        description="the answer's names and figures must stand in a passage sentence about what the question asks",
+        description="the answer's names and figures must stand in a passage sentence about what the question asks "
+        '(and not one about the other of two relatives it names: "Jason Kelce\'s brother Travis")',
     )
 
 

@@ -3,9 +3,10 @@
 An answer to such a question must name a country, not any place: "Michigan voters ... voted to enshrine
 abortion rights" names a state (`rag.question.gives_kind`). `COUNTRIES` holds the members of the United
 Nations, a few other states and territories, former states that news and history still name, and the short
-forms reports use, lower case. A people's adjective counts too ("the French parliament"): `DEMONYMS` holds
-those not read as their country's name by `rag.text.in_words` ("Italian" is read as "Italy" there, "French"
-is not read as "France").
+forms reports use, lower case. A people's adjective counts too ("the French parliament", "Italian
+voters"): `is_country_word` reads one word as a country's name, its plural or its people's adjective, made by
+the usual endings ("Italian", "Chinese", "Iraqi", "Peruvian") or listed in `DEMONYMS` where it is irregular
+("French", "Dutch"), and nothing else: "Indiana" is not "India", "Chadwick" not "Chad".
 """
 
 from __future__ import annotations
@@ -40,6 +41,29 @@ east germany, west germany, prussia, persia, siam, ceylon, zaire, rhodesia
 COUNTRIES: frozenset[str] = frozenset(name.strip() for name in _NAMES.split(",") if name.strip())
 
 DEMONYMS: frozenset[str] = frozenset(
-    "american americans french spanish dutch swiss polish irish welsh scottish scots english danish swedish "
-    "finnish filipino emirati kiwi british".split()
+    "american french spanish dutch swiss polish irish welsh scottish scots english danish swedish finnish filipino "
+    "emirati kiwi british german turkish greek thai afghan argentine portuguese congolese norwegian icelandic "
+    "kazakh uzbek tajik czech slovak cypriot laotian malagasy mozambican panamanian monegasque saudi korean "
+    "belgian lankan salvadoran bosnian nigerien lebanese somali".split()
 )
+_ONE_WORD = frozenset(name for name in COUNTRIES if " " not in name and name.isalpha())
+_ENDINGS = ("n", "an", "ian", "ean", "ese", "i", "ic", "vian")  # Russia-n, Chad-ian, Japan-ese, Iraq-i, Peru-vian
+_AFTER_VOWEL = ("an", "ian", "ese", "n")  # Cub(a)-an, Ital(y)-ian, Chin(a)-ese, Hondura(s)-n
+
+
+def _forms(name: str) -> set[str]:
+    forms = {name, *(name + ending for ending in _ENDINGS)}
+    if name[-1] in "aeiouys":
+        forms.update(name[:-1] + ending for ending in _AFTER_VOWEL)
+    return forms
+
+
+# Not from short names ("us" would make "un") and never shorter than five letters ("Laon" is a French town).
+_ADJECTIVES: frozenset[str] = (
+    frozenset(form for name in _ONE_WORD if len(name) > 3 for form in _forms(name) if len(form) > 4) - _ONE_WORD
+) | DEMONYMS
+
+
+def is_country_word(word: str) -> bool:
+    """`word` (lower case) is a one-word country's name, or its people's adjective or their plural ("Italians")."""
+    return word in _ONE_WORD or word in _ADJECTIVES or (word.endswith("s") and word[:-1] in _ADJECTIVES)

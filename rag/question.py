@@ -6,8 +6,9 @@ the kind of thing asked for (a person for "who", a place for "where" or "which c
 many", a year for "what year", a date for "when"), and `gives_kind` says whether a sentence holds such a
 thing beyond the question's own words (a country, `rag.countries`, for "which country"). `asked_relation`
 reads what the thing must have done or be ("won" of "Who won ...?", "attempts" of "How many hacking attempts
-...?"), and `holds_relation` whether a sentence says it. An answer that does not give what was asked ("Where
-was he captured?" answered with a sentence that names no place) is not an answer, however well supported.
+...?"), and `holds_relation` whether a sentence says it; `kin_pair` which of two relatives a question asks
+about ("Jason Kelce's brother Travis"). An answer that does not give what was asked ("Where was he captured?"
+answered with a sentence that names no place) is not an answer, however well supported.
 
 Deterministic and conservative: a kind is read only from plain wh-phrases; anything else (what, which
 comic strip) asks for no particular kind and every sentence passes.
@@ -19,7 +20,7 @@ import re
 from enum import StrEnum
 from typing import NamedTuple
 
-from rag.countries import COUNTRIES, DEMONYMS
+from rag.countries import COUNTRIES, is_country_word
 from rag.dates import month_number
 from rag.text import MONTHS, STOPWORDS, WEEKDAYS, content_words, in_words, normalise, split_sentences, words
 
@@ -108,7 +109,6 @@ def gives_kind(sentence: str, kind: Kind, question: str) -> bool:
 
 _COUNTRY = re.compile(r"\b(?:what|which) (?:\w+ )?(?:country|nation)\b", re.I)
 _COUNTRY_NAMES = frozenset(" ".join(words(name)) for name in COUNTRIES)  # "u.s." as "u s", as `words` reads it
-_ONE_WORD_COUNTRIES = frozenset(name for name in _COUNTRY_NAMES if " " not in name)
 
 
 def names_country(sentence: str, question: str = "") -> bool:
@@ -124,7 +124,7 @@ def names_country(sentence: str, question: str = "") -> bool:
             name = low[i : i + n]
             if len(name) == n and " ".join(name) in _COUNTRY_NAMES and not all(in_words(w, asked) for w in name):
                 return True
-        if not in_words(low[i], asked) and (low[i] in DEMONYMS or in_words(low[i], _ONE_WORD_COUNTRIES)):
+        if not in_words(low[i], asked) and is_country_word(low[i]):
             return True
     return False
 
@@ -244,6 +244,39 @@ def holds_relation(sentence: str, word: str) -> bool:
     if in_words(word, said) or in_words(base, said) or _SAME_AS.get(base, frozenset()) & said:
         return True
     return any(w.startswith(base) and len(w) - len(base) <= 4 for w in said)  # "win" in "winning"
+
+
+# ---------------------------------------------------------------- who of two relatives is asked about
+
+_KIN = (
+    "brother sister sibling twin wife husband spouse partner fiance fiancee fiancé fiancée boyfriend girlfriend "
+    "widow widower son daughter father mother dad mom mum uncle aunt cousin nephew niece grandson granddaughter "
+    "grandfather grandmother"
+).split()
+_NAME = r"[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3}"
+_KIN_PAIR = re.compile(
+    rf"({_NAME})['’]s\s+(?:(?:older|younger|elder|big|little|late|twin)\s+)?(?:{'|'.join(_KIN)}),?\s+({_NAME})"
+)
+
+
+class KinPair(NamedTuple):
+    """Two relatives a question names, and which of them it asks about (`kin_pair`)."""
+
+    other: str  # "Jason Kelce"
+    asked: str  # "Travis"
+
+
+def kin_pair(question: str) -> KinPair | None:
+    """The relative a question asks about and the one it names to say who that is: "the NFL team that Jason
+    Kelce's brother Travis plays for" asks about Travis, not Jason Kelce. None when the question names no such
+    pair."""
+    if m := _KIN_PAIR.search(focus(question)):
+        other = m.group(1).split()
+        while other and other[0].lower() in STOPWORDS:  # "Which Jason Kelce's ...": not "Which"
+            other.pop(0)
+        if other:
+            return KinPair(" ".join(other), m.group(2))
+    return None
 
 
 # ---------------------------------------------------------------- questions about an article itself

@@ -9,7 +9,9 @@ Per sentence, in order:
    asking the judge; one the passage only asks ("Vice President Aaron Rodgers?": `only_asked`), or one
    repeating a rank the question asks about that the passage lacks ("the first", `RANKS`), is not. A
    fragment (a name or figure alone, `is_fragment`) is judged with its question, and must sit in a passage
-   sentence about what was asked (`alignment_issue`), verbatim or not. The judge reads a passage's relative
+   sentence about what was asked (`alignment_issue`), verbatim or not; any sentence's answer must not be
+   said only of the other of two relatives the question names ("Jason Kelce's brother Travis":
+   `relative_issue`). The judge reads a passage's relative
    dates resolved against its publication date ("yesterday" in an article of 1 April is 31 March:
    `rag.timeframe.dating_note`);
 4. words of time in the sentence that count from the as-of date ("this week", "recently", "now") must
@@ -37,7 +39,7 @@ from rag.dates import day_of
 from rag.generators.base import Draft, is_not_stated
 from rag.judges.base import SupportJudge
 from rag.judges.checks import modality_issue
-from rag.question import asked_words, proper_names
+from rag.question import asked_words, kin_pair, proper_names
 from rag.text import (
     TRAILING_PUNCT,
     content_words,
@@ -405,6 +407,8 @@ class Verifier:
         fragment = is_fragment(claim)
         if fragment and self.alignment and (elsewhere := alignment_issue(self._question, claim, evidence, True)):
             return False, 0.0, (elsewhere,)
+        if self.alignment and (other := relative_issue(self._question, claim, evidence)):
+            return False, 0.0, (other,)
         if _verbatim(claim, evidence):  # the article's own words: its "now" is its date, shown with the source
             return True, 1.0, (Reason(ReasonKind.VERBATIM, "verbatim"),)
         stale = time_issue(claim, max(dates, default=""), self._as_of) if self.time_words else None
@@ -448,8 +452,7 @@ def alignment_issue(question: str, claim: str, evidence: str, fragment: bool = F
     if not question:
         return None
     focus = asked_words(question)
-    answer = [w.lower() for w in proper_names(claim, question)]
-    answer += [w for w in words(normalise(claim)) if any(c.isdigit() for c in w) and w not in words(question)]
+    answer = _answer_words(question, claim)
     if len(focus) < 2 or not answer:
         return None
     pool = set(focus)
@@ -465,6 +468,34 @@ def alignment_issue(question: str, claim: str, evidence: str, fragment: bool = F
     if max(holding) >= min(ALIGNMENT_MIN, best_any / 2) and (max(holding) > 0 or not fragment):
         return None
     message = f"{', '.join(dict.fromkeys(answer))} appear in the passage only where it is not about what was asked"
+    return Reason(ReasonKind.NOT_ALIGNED, message, tuple(dict.fromkeys(answer)))
+
+
+def _answer_words(question: str, claim: str) -> list[str]:
+    """The claim's answer: its names and figures that are not the question's, lower case."""
+    answer = [w.lower() for w in proper_names(claim, question)]
+    return answer + [w for w in words(normalise(claim)) if any(c.isdigit() for c in w) and w not in words(question)]
+
+
+def relative_issue(question: str, claim: str, evidence: str) -> Reason | None:
+    """Why the claim's answer is said of the other of two relatives the question names ("Jason Kelce's brother
+    Travis": "His older brother, Jason Kelce, is the starting center for the Philadelphia Eagles" says nothing
+    of Travis's team), or None: the passage's sentences holding the answer name the other relative in full and
+    none names the one asked about (by the words of his name the other's lacks). Verbatim or not: the quote
+    is the other's."""
+    pair = kin_pair(question) if question else None
+    answer = _answer_words(question, claim) if pair else []
+    if pair is None or not answer:
+        return None
+    other = set(words(normalise(pair.other)))
+    asked = set(words(normalise(pair.asked))) - other
+    sentences = [set(words(normalise(evidence[a:b]))) for a, b in split_sentences(evidence)]
+    holding = [said for said in sentences if set(answer) & said]
+    if not asked or not holding or any(asked & said for said in holding):
+        return None
+    if not any(other <= said for said in holding):
+        return None
+    message = f"{', '.join(dict.fromkeys(answer))}: the passage says it of {pair.other}, not of {pair.asked}"
     return Reason(ReasonKind.NOT_ALIGNED, message, tuple(dict.fromkeys(answer)))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rag.countries import is_country_word
 from rag.question import (
     Kind,
     answer_span,
@@ -12,6 +13,7 @@ from rag.question import (
     focus,
     gives_kind,
     holds_relation,
+    kin_pair,
     metadata_field,
     names_country,
     proper_names,
@@ -177,6 +179,14 @@ EUROPEAN_NATION = "Which European nation voted to enshrine a woman's right to ab
         ("The United States of America voted [1].", True),
         ("They told us nothing [1].", False),  # the pronoun, not the US
         ("The Marches were under the control of Norman barons [1].", False),
+        ("Indiana voters approved it [1].", False),  # a state, not India
+        ("Indianapolis voted first [1].", False),
+        ("Chadwick Boseman spoke for it [1].", False),  # not Chad
+        ("Malibu residents voted [1].", False),  # not Mali
+        ("Greenland's parliament voted [1].", True),
+        ("Ukrainians voted for it [1].", True),  # a people
+        ("The Lebanese parliament voted [1].", True),
+        ("Peruvian lawmakers voted [1].", True),
     ],
 )
 def test_a_question_asking_for_a_country_needs_a_country(sentence: str, names: bool) -> None:
@@ -184,6 +194,33 @@ def test_a_question_asking_for_a_country_needs_a_country(sentence: str, names: b
     assert gives_kind(sentence, Kind.PLACE, EUROPEAN_NATION) is names
     if "Michigan" in sentence:  # any place will do where no country is asked for
         assert gives_kind(sentence, Kind.PLACE, "Where did voters enshrine abortion rights?")
+
+
+@pytest.mark.parametrize(
+    ("word", "country"),
+    [
+        *[(w, True) for w in "italy italian italians chinese iraqi yemeni peruvian cuban german french".split()],
+        *[(w, True) for w in "ukrainian israelis palestinian mexican chadian lebanese somali swedish greek".split()],
+        *[(w, False) for w in "indiana indianapolis chadwick malibu perugia chinatown romano un chili laon".split()],
+    ],
+)
+def test_a_country_word_is_a_name_or_its_peoples_adjective(word: str, country: bool) -> None:
+    assert is_country_word(word) is country
+
+
+@pytest.mark.parametrize(
+    ("question", "pair"),
+    [
+        ("What is the name of the NFL team that Jason Kelce's brother Travis plays for?", ("Jason Kelce", "Travis")),
+        ("Which team does Taylor Swift's boyfriend, Travis Kelce, play for?", ("Taylor Swift", "Travis Kelce")),
+        ("What did Prince Harry's wife Meghan Markle say?", ("Prince Harry", "Meghan Markle")),
+        ("Who is Jason Kelce's brother?", None),  # the relative is what is asked
+        ("What was Maria de la Quellerie's father's name?", None),
+        ("What is Apple's newest product called?", None),
+    ],
+)
+def test_which_of_two_relatives_a_question_asks_about(question: str, pair: tuple[str, str] | None) -> None:
+    assert kin_pair(question) == pair
 
 
 def test_a_country_the_question_names_is_no_answer() -> None:

@@ -279,6 +279,26 @@ def test_a_name_alone_must_sit_where_the_passage_talks_of_what_was_asked() -> No
     assert Verifier(judge).verify(q, one_passage(text), "Democratic Party [1]").sentences
 
 
+def test_an_answer_said_of_the_other_relative_is_rejected_even_verbatim() -> None:
+    text = (
+        "Travis isn't the only member of his family to have a successful NFL career. His older brother, Jason "
+        "Kelce, is the starting center for the Philadelphia Eagles."
+    )
+    q = "What is the name of the NFL team that Jason Kelce's brother Travis plays for?"
+    judge = FixedJudge(True, 0.9)
+    quote = '"His older brother, Jason Kelce, is the starting center for the Philadelphia Eagles." [1]'
+    for draft in ("Travis plays for the Philadelphia Eagles [1].", "Philadelphia Eagles [1]", quote):
+        wrong = Verifier(judge).verify(q, one_passage(text), draft)
+        assert not wrong.sentences, draft
+        reason = wrong.dropped[0].reasons[0].walk()[-1]
+        assert reason.kind is ReasonKind.NOT_ALIGNED and "of Jason Kelce, not of Travis" in reason.message
+    # Where the passage says it of the one asked about, or of neither by name, the judge decides.
+    right = "Travis Kelce, a tight end, has played for the Kansas City Chiefs since 2013."
+    assert Verifier(judge).verify(q, one_passage(right), "Travis plays for the Kansas City Chiefs [1].").sentences
+    assert Verifier(judge).verify(q, one_passage("He plays for the Chiefs."), "The Chiefs [1]").sentences
+    assert Verifier(judge, alignment=False).verify(q, one_passage(text), "Philadelphia Eagles [1]").sentences
+
+
 def test_a_re_cited_sentence_must_clear_its_own_bar() -> None:
     passages = [PASSAGES[1], PASSAGES[0]]  # the sentence cites the wrong one first
     draft = "Crosetto, the defense minister, confirmed the refusal [1]."  # not verbatim: the judge decides
