@@ -4,9 +4,9 @@ An answer to such a question must name a country, not any place: "Michigan voter
 abortion rights" names a state (`rag.question.gives_kind`). `COUNTRIES` holds the members of the United
 Nations, a few other states and territories, former states that news and history still name, and the short
 forms reports use, lower case. A people's adjective counts too ("the French parliament", "Italian
-voters"): `is_country_word` reads one word as a country's name, its plural or its people's adjective, made by
-the usual endings ("Italian", "Chinese", "Iraqi", "Peruvian") or listed in `DEMONYMS` where it is irregular
-("French", "Dutch"), and nothing else: "Indiana" is not "India", "Chadwick" not "Chad".
+voters"): `is_country_word` reads one word as a country's name or its people's adjective (or their plural),
+made by the usual endings ("Italian", "Chinese", "Iraqi", "Peruvian") or listed in `DEMONYMS` where it is
+irregular ("French", "Dutch"), and nothing else: "Indiana" is not "India", "Chadwick" not "Chad".
 """
 
 from __future__ import annotations

@@ -165,6 +165,15 @@ def common_prefix(a: str, b: str) -> int:
     return n
 
 
+def claim_coverage(claim: str, evidence: str) -> float:
+    """How much of `claim` `evidence` holds: its content words' `coverage`, or for a bare figure ("171",
+    "87.29%"), which has none, the share of its words, digits included."""
+    if content_words(claim):
+        return coverage(claim, evidence)
+    said, pool = words(normalise(claim)), set(words(normalise(evidence)))
+    return sum(w in pool for w in said) / len(said) if said else 0.0
+
+
 def coverage(text: str, evidence: str) -> float:
     """The fraction of `text`'s content words found in `evidence` (close inflections count); 0 when none."""
     wanted = content_words(text)
@@ -220,7 +229,7 @@ def supporting_span(claim: str, text: str, max_sentences: int = 3) -> tuple[int,
     for i in range(len(spans)):
         for j in range(i, min(i + max_sentences, len(spans))):
             s, e = spans[i][0], spans[j][1]
-            score = coverage(claim, text[s:e])
+            score = claim_coverage(claim, text[s:e])
             # more coverage wins; at equal coverage fewer sentences, then earlier
             if score > best[0] + 1e-9 or (abs(score - best[0]) <= 1e-9 and j - i < best[1]):
                 best = (score, j - i, (s, e))

@@ -11,9 +11,8 @@ Per sentence, in order:
    fragment (a name or figure alone, `is_fragment`) is judged with its question, and must sit in a passage
    sentence about what was asked (`alignment_issue`), verbatim or not; any sentence's answer must not be
    said only of the other of two relatives the question names ("Jason Kelce's brother Travis":
-   `relative_issue`). The judge reads a passage's relative
-   dates resolved against its publication date ("yesterday" in an article of 1 April is 31 March:
-   `rag.timeframe.dating_note`);
+   `relative_issue`). The judge reads a passage's relative dates resolved against its publication date
+   ("yesterday" in an article of 1 April is 31 March: `rag.timeframe.dating_note`);
 4. words of time in the sentence that count from the as-of date ("this week", "recently", "now") must
    hold for the cited article's publication date: a three-week-old report does not back "this week", and
    an undated one backs no such word. The question's own time binds every sentence of its answer, quoted
@@ -42,6 +41,7 @@ from rag.judges.checks import modality_issue
 from rag.question import asked_words, kin_pair, proper_names
 from rag.text import (
     TRAILING_PUNCT,
+    claim_coverage,
     content_words,
     coverage,
     evidence_window,
@@ -84,6 +84,9 @@ COMBINED_MIN_SCORE = 0.8
 # restating a true premise and 60 restating a false one): at 0.5, 50% of true and 32% of false pass; at
 # 0.65, 8% and 3%; at 0.75, 2% and 0%. 0.65 keeps false premises rare while letting the seed set's
 # restated right answers through (they score 0.67-0.70; false premises there score below 0.5).
+# A figure alone ("4" for how many cups of coffee) says what it counts only through the question, as a restated
+# premise does: it needs the same bar (the seed set's right "300,000" scores 0.67-0.69; two wrong figures
+# RealTimeQA's replayed drafts gave, 0.55 and 0.58).
 PREMISE_WORDS = 1
 PREMISE_MIN_SCORE = 0.65
 # A rank the question asks about must be the passage's own word, however sure the judge: "The first Bubbakoo's
@@ -195,13 +198,9 @@ def _verbatim(sentence: str, passage_text: str) -> bool:
     return len(body.split()) >= 3 and occurs_in(body.rstrip(TRAILING_PUNCT), passage_text)
 
 
-def _shared(claim: str, text: str) -> float:
-    """How much of the claim `text` holds, to rank passages to re-cite it to: its content words' `coverage`, or
-    for a bare figure ("171", "87.29%") the share of its words, digits included."""
-    if content_words(claim):
-        return coverage(claim, text)
-    said, pool = words(normalise(claim)), set(words(normalise(text)))
-    return sum(w in pool for w in said) / len(said) if said else 0.0
+def _bare_figure(claim: str) -> bool:
+    """`claim` is a figure and nothing else ("171", "87.29%"): what it counts is only in the question."""
+    return not content_words(claim) and any(c.isdigit() for c in claim)
 
 
 def is_fragment(claim: str) -> bool:
@@ -353,12 +352,18 @@ class Verifier:
             if result is not None:
                 keep, score = result
                 return self._checked(claim, passages, keep, SUPPORTED, score, reasons)
-        # Re-cite: the other passages that share most words with the sentence, best first.
+        # Re-cite: the other passages that share most words with the sentence, best first; among those that hold
+        # a name or figure alone equally ("171" in three passages), the ones holding most of what was asked.
         others = [
             i for i in range(len(passages)) if i not in usable and all(occurs_in(q, passages[i].text) for q in quotes)
         ]
-        shares = {i: _shared(claim, passages[i].text) for i in others}
-        others = sorted((i for i in others if shares[i] > 0), key=lambda i: -shares[i])[: self.recite_candidates]
+        if self._frame is not None and self._as_of is not None:  # one from outside the question's period fails
+            others = [i for i in others if not question_time_issue(self._frame, passages[i].published_at, self._as_of)]
+        shares = {i: claim_coverage(claim, passages[i].text) for i in others}  # to rank them
+        asked = " ".join(asked_words(self._question)) if self._question and is_fragment(claim) else ""
+        about = {i: coverage(asked, passages[i].text) if asked else 0.0 for i in others}
+        others = sorted((i for i in others if shares[i] > 0), key=lambda i: (-shares[i], -about[i]))
+        others = others[: self.recite_candidates]
         best_score = 0.0
         for i in others:
             ok, score, why = self._verdict(claim, passages[i].text, (passages[i].published_at,))
@@ -428,6 +433,9 @@ class Verifier:
         if ok and len(echoed) >= PREMISE_WORDS and score < PREMISE_MIN_SCORE:
             message = f"repeats the question's {', '.join(echoed)}, which the passage lacks"
             return False, score, (Reason(ReasonKind.PREMISE_ECHO, message, tuple(echoed)),)
+        if ok and _bare_figure(claim) and score < PREMISE_MIN_SCORE:
+            message = f"a figure alone needs P(yes) {PREMISE_MIN_SCORE}, got {score:.2f}"
+            return False, score, (Reason(ReasonKind.BELOW_THRESHOLD, message),)
         return ok, score, reasons
 
     @staticmethod
@@ -481,8 +489,8 @@ def relative_issue(question: str, claim: str, evidence: str) -> Reason | None:
     """Why the claim's answer is said of the other of two relatives the question names ("Jason Kelce's brother
     Travis": "His older brother, Jason Kelce, is the starting center for the Philadelphia Eagles" says nothing
     of Travis's team), or None: the passage's sentences holding the answer name the other relative in full and
-    none names the one asked about (by the words of his name the other's lacks). Verbatim or not: the quote
-    is the other's."""
+    none names the one asked about (by the words of that name the other's lacks). Verbatim or not: the quote
+    is about the other."""
     pair = kin_pair(question) if question else None
     answer = _answer_words(question, claim) if pair else []
     if pair is None or not answer:

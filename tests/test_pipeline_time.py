@@ -202,6 +202,22 @@ def test_a_sentence_about_other_days_does_not_answer_a_question_about_this_week(
         assert "the question asks about 'this week'" in v.dropped[0].reasons[0].walk()[-1].message
 
 
+def test_a_passage_from_outside_the_questions_period_takes_no_re_citation_try() -> None:
+    question = "Which city was rocked this week by a bridge collapse?"
+    texts = [
+        ("Officials met on Monday to talk about roads.", "2026-01-06"),  # what the draft cites: no support
+        ("Baltimore was rocked by a bridge collapse.", "2019-12-18"),  # the story of another year
+        ("A bridge collapse rocked Baltimore.", "2015-04-15"),
+        ("Baltimore was rocked on Tuesday by a bridge collapse.", "2026-01-06"),  # this week's report
+    ]
+    passages = [Passage(f"{n}:0", str(n), t, 0, len(t), 1.0, title="t", published_at=d) for n, (t, d) in
+                enumerate(texts)]  # fmt: skip
+    draft = "Baltimore was rocked this week by a bridge collapse [1]."
+    v = Verifier(OverlapJudge(), recite_candidates=1).verify(question, passages, draft, as_of="2026-01-08")
+    assert [s.citations for s in v.sentences] == [(3,)]
+    assert not any("published 2019" in r.message for r in v.sentences[0].reasons)
+
+
 def test_the_questions_time_is_not_checked_with_the_time_words_setting_off() -> None:
     text = "The harbour authority of Rivertown counted 44 ships in port."
     v = Verifier(OverlapJudge(), time_words=False).verify(

@@ -134,6 +134,34 @@ def test_a_bare_figure_is_recited_to_the_passage_that_holds_it() -> None:
     assert (s.verdict, s.citations) == (SUPPORTED_ELSEWHERE, (1,))
 
 
+def test_a_bare_figure_many_passages_hold_is_tried_first_where_they_talk_of_what_was_asked() -> None:
+    texts = [
+        "Alaska Airlines canceled flights on Sunday.",
+        "The order affects about 171 planes worldwide.",  # 171, and nothing of what was asked
+        "Some 171 fans waited outside.",
+        "The Federal Aviation Administration has grounded 171 of the Boeing 737 Max 9 planes worldwide.",
+    ]
+    passages = [Passage(f"{n}:0", str(n), t, 0, len(t), 1.0, title="t") for n, t in enumerate(texts)]
+    question = "How many Boeing 737 Max 9 jets were grounded this month?"
+    judge = FixedJudgeBy(lambda evidence: float("171" in evidence))
+    [s] = Verifier(judge, recite_candidates=1).verify(question, passages, "171 [1]").sentences
+    assert (s.verdict, s.citations) == (SUPPORTED_ELSEWHERE, (3,))
+    # A sentence is ranked by its own words only: the question's do not reorder its candidates.
+    v = Verifier(FixedJudge(False, 0.1), recite_candidates=1).verify(question, passages, "About 171 fans waited [1].")
+    assert "re-citing to [3]" in v.dropped[0].reasons[-1].message
+
+
+def test_a_figure_alone_needs_a_firm_yes() -> None:
+    text = "The Federal Aviation Administration has grounded 171 of the Boeing 737 Max 9 planes worldwide."
+    question = "How many Boeing 737 Max 9 jets were grounded this month?"
+    unsure = Verifier(FixedJudge(True, 0.58)).verify(question, one_passage(text), "171 [1]")
+    assert not unsure.sentences
+    assert unsure.dropped[0].reasons[0].walk()[-1].kind is ReasonKind.BELOW_THRESHOLD
+    assert Verifier(FixedJudge(True, 0.7)).verify(question, one_passage(text), "171 [1]").sentences
+    # A name alone, or a figure with what it counts, is held to the usual threshold.
+    assert Verifier(FixedJudge(True, 0.58)).verify(question, one_passage(text), "171 planes [1]").sentences
+
+
 def test_uncited_sentence_gets_a_citation_or_is_dropped() -> None:
     v = verify("Crosetto confirmed the refusal. The pope visited Milan.")
     assert [(s.text, s.citations) for s in v.sentences] == [("Crosetto confirmed the refusal.", (0,))]
@@ -195,6 +223,10 @@ def test_judge_reads_a_window_around_the_supporting_sentences() -> None:
     window = evidence_window("Crosetto confirmed the refusal.", text)
     assert "Crosetto confirmed the refusal." in window and len(window) < 200
     assert evidence_window("x", "Short passage.") == "Short passage."
+    # A bare figure has no content words: the window is around the sentence holding it, not the first ones.
+    figure = text.replace("Crosetto confirmed the refusal.", "The FAA grounded 171 jets.")
+    assert "grounded 171 jets" in evidence_window("171 [1]", figure)
+    assert "grounded 87.29% jets" in evidence_window("87.29% [1]", figure.replace("171", "87.29%"))
 
 
 def test_quotes_and_spans() -> None:
@@ -202,6 +234,9 @@ def test_quotes_and_spans() -> None:
     text = "First sentence here. Crosetto confirmed it on Tuesday. Third one."
     s, e = supporting_span("Crosetto confirmed it [1].", text)
     assert text[s:e] == "Crosetto confirmed it on Tuesday."
+    marched = "Crowds marched. An estimated 300,000 in Rome alone. Police watched."
+    s, e = supporting_span("300,000 [1]", marched)  # a figure alone is quoted where it stands
+    assert marched[s:e] == "An estimated 300,000 in Rome alone."
 
 
 # ---------------------------------------------------------------- modality, alignment, the re-citation bar
