@@ -200,7 +200,7 @@ def _verbatim(sentence: str, passage_text: str) -> bool:
 
 def _bare_figure(claim: str) -> bool:
     """`claim` is a figure and nothing else ("171", "87.29%"): what it counts is only in the question."""
-    return not content_words(claim) and any(c.isdigit() for c in claim)
+    return not content_words(claim) and any(c.isdigit() for w in words(normalise(claim)) for c in w)
 
 
 def is_fragment(claim: str) -> bool:
