@@ -338,10 +338,10 @@ class Pipeline:
             calls += checked.judge_calls
             usage["judge_calls"] = calls
             failed.extend(checked.dropped)
-            dropped = dropped + dropped_sentences(checked.dropped) + kept_lost  # the user sees why it failed too
+            lost = dropped_sentences(checked.dropped) + kept_lost
+            dropped = dropped + lost  # the user sees why it failed too
             retry_failure = checked.declined or (
-                _failure(question, kept, dropped_sentences(checked.dropped) + kept_lost, kind, relation, kept_sources)
-                or off_subject(kept_sources)
+                _failure(question, kept, lost, kind, relation, kept_sources) or off_subject(kept_sources)
             )
             if isinstance(retry_failure, str):
                 tried.append(f"{what}: {retry_failure}")

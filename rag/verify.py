@@ -481,8 +481,9 @@ def alignment_issue(question: str, claim: str, evidence: str, fragment: bool = F
 
 def _answer_words(question: str, claim: str) -> list[str]:
     """The claim's answer: its names and figures that are not the question's, lower case."""
+    asked = set(words(question))
     answer = [w.lower() for w in proper_names(claim, question)]
-    return answer + [w for w in words(normalise(claim)) if any(c.isdigit() for c in w) and w not in words(question)]
+    return answer + [w for w in words(normalise(claim)) if any(c.isdigit() for c in w) and w not in asked]
 
 
 def relative_issue(question: str, claim: str, evidence: str) -> Reason | None:
