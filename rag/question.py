@@ -22,7 +22,17 @@ from typing import NamedTuple
 
 from rag.countries import COUNTRIES, is_country_word
 from rag.dates import month_number
-from rag.text import MONTHS, STOPWORDS, WEEKDAYS, content_words, in_words, normalise, split_sentences, words
+from rag.text import (
+    IRREGULAR_PAST,
+    MONTHS,
+    STOPWORDS,
+    WEEKDAYS,
+    content_words,
+    in_words,
+    normalise,
+    split_sentences,
+    words,
+)
 
 
 class Kind(StrEnum):
@@ -188,17 +198,6 @@ def asked_words(question: str) -> list[str]:
 _AUXILIARIES = frozenset(
     "do does did is are was were be been being has have had will would can could should may might must".split()
 )
-# Past forms an answer may give in their base form or another inflection ("Who won?" ... "wins").
-_IRREGULAR = {
-    "won": "win", "led": "lead", "wrote": "write", "said": "say", "took": "take", "made": "make", "gave": "give",
-    "became": "become", "bought": "buy", "sold": "sell", "left": "leave", "ran": "run", "met": "meet", "paid": "pay",
-    "built": "build", "found": "find", "told": "tell", "held": "hold", "brought": "bring", "chose": "choose",
-    "broke": "break", "struck": "strike", "stole": "steal", "sent": "send", "shot": "shoot", "spent": "spend",
-    "fought": "fight", "caught": "catch", "taught": "teach", "sought": "seek", "flew": "fly", "drew": "draw",
-    "grew": "grow", "threw": "throw", "knew": "know", "saw": "see", "came": "come", "got": "get", "went": "go",
-    "lost": "lose", "sang": "sing", "wore": "wear", "sank": "sink", "rose": "rise", "fell": "fall", "drove": "drive",
-    "spoke": "speak", "beat": "beat", "hit": "hit", "quit": "quit",
-}  # fmt: skip
 # Words that say the same as a verb without inflecting it ("Who won?" answered "the winner was ...").
 _SAME_AS = {"win": frozenset("winner winners victory victorious".split()), "lose": frozenset("loser losers".split())}
 _WHO_VERB = re.compile(rf"\bwho((?: (?:{'|'.join(sorted(_AUXILIARIES))}))*) ([a-z]+)\b", re.I)
@@ -221,14 +220,14 @@ def asked_relation(question: str) -> Relation | None:
     asked = focus(question)
     if m := _WHO_VERB.search(asked):
         verb = m.group(2).lower()
-        plain = verb in _IRREGULAR or verb.endswith(("ed", "ing"))
+        plain = verb in IRREGULAR_PAST or verb.endswith(("ed", "ing"))
         present = not m.group(1) and verb.endswith("s") and not verb.endswith("ss")  # "Who leads ...?"
         if verb not in STOPWORDS and verb not in _AUXILIARIES and (plain or present):
             return Relation(verb, act=True)
     if m := _HOW_MANY.search(asked):
         counted = None
         for word in m.group(1).lower().split():  # the noun phrase: up to its first verb or function word
-            if word in STOPWORDS or word in _AUXILIARIES or word in _IRREGULAR or word.endswith("ed"):
+            if word in STOPWORDS or word in _AUXILIARIES or word in IRREGULAR_PAST or word.endswith("ed"):
                 break
             counted = word
         return Relation(counted, act=False) if counted else None
@@ -239,8 +238,8 @@ def holds_relation(sentence: str, word: str) -> bool:
     """`sentence` holds `word` (from `asked_relation`) in some inflection: "won" as "won", "wins", "winning",
     "winner"; "attempts" as "attempt"."""
     said = set(words(normalise(sentence)))
-    said |= {_IRREGULAR[w] for w in said if w in _IRREGULAR}
-    base = _IRREGULAR.get(word, word)
+    said |= {IRREGULAR_PAST[w] for w in said if w in IRREGULAR_PAST}
+    base = IRREGULAR_PAST.get(word, word)
     if in_words(word, said) or in_words(base, said) or _SAME_AS.get(base, frozenset()) & said:
         return True
     return any(w.startswith(base) and len(w) - len(base) <= 4 for w in said)  # "win" in "winning"

@@ -103,6 +103,27 @@ STOPWORDS = frozenset(
     while who whom whose why will with would you your also after before about against between both each few
     other some any all only own same just now here out off again further once said says say according""".split()
 )
+# Past forms and participles of irregular verbs, to their base form ("won" -> "win", "laid" -> "lay"), for
+# checks that match a claim's verb however it is inflected. Pasts equal to their base ("hit") are listed too:
+# they are past forms as much as "won" is.
+IRREGULAR_PAST: dict[str, str] = {
+    past: base
+    for base, pasts in {
+        "be": "was were been", "become": "became", "begin": "began begun", "beat": "beat beaten",
+        "break": "broke broken", "bring": "brought", "build": "built", "buy": "bought", "catch": "caught",
+        "choose": "chose chosen", "come": "came", "draw": "drew drawn", "drive": "drove driven",
+        "fall": "fell fallen", "fight": "fought", "find": "found", "fly": "flew flown", "get": "got gotten",
+        "give": "gave given", "go": "went gone", "grow": "grew grown", "hit": "hit", "hold": "held", "keep": "kept",
+        "know": "knew known", "lay": "laid", "lead": "led", "leave": "left", "lose": "lost", "make": "made",
+        "meet": "met", "pay": "paid", "quit": "quit", "ride": "rode", "rise": "rose risen", "run": "ran",
+        "say": "said", "see": "saw seen", "seek": "sought", "sell": "sold", "send": "sent", "shoot": "shot",
+        "sing": "sang sung", "sink": "sank sunk", "sit": "sat", "speak": "spoke spoken", "spend": "spent",
+        "stand": "stood", "steal": "stole stolen", "strike": "struck", "swear": "swore sworn", "take": "took taken",
+        "teach": "taught", "tell": "told", "think": "thought", "throw": "threw thrown", "wear": "wore worn",
+        "win": "won", "withdraw": "withdrew withdrawn", "write": "wrote written",
+    }.items()
+    for past in pasts.split()
+}  # fmt: skip
 # The shorter list dropped from lexical (BM25) queries: BM25's IDF already discounts common words, so only
 # the words that would match nearly every chunk are left out ("also", "after", "said" still count).
 QUERY_STOPWORDS = frozenset(

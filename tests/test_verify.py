@@ -285,6 +285,20 @@ def test_a_possibility_may_be_restated_as_a_possibility() -> None:
     assert modality_issue("Environmental agents caused epigenetic changes.", evidence) is not None
 
 
+def test_an_irregular_past_is_read_as_its_verb_by_every_check() -> None:
+    """One table of irregular pasts (`rag.text.IRREGULAR_PAST`) serves the modality check and the question's
+    relation: "wore" is the "wear" a plan speaks of, "caught" the "catch" of "Who caught ...?"."""
+    from rag.judges.checks import modality_issue
+    from rag.question import asked_relation, holds_relation
+
+    reason = modality_issue("The queen wore the crown.", "The queen will wear the crown at the ceremony.")
+    assert reason is not None and reason.kind is ReasonKind.MODALITY
+    assert modality_issue("The queen wore the crown.", "The queen wore the crown at the ceremony.") is None
+    relation = asked_relation("Who caught the winning pass?")
+    assert relation is not None and relation.act and holds_relation("Kelce catches the pass.", relation.word)
+    assert not holds_relation("Kelce dropped the pass.", relation.word)
+
+
 def test_an_answer_taken_from_a_sentence_about_something_else_is_rejected() -> None:
     text = (
         "Nicolas Maduro was captured in Caracas on Saturday by special forces. "

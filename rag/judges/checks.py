@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Callable, Collection, Sequence
 
-from rag.text import STOPWORDS, content_words, coverage, in_words, normalise, split_sentences, words
+from rag.text import IRREGULAR_PAST, STOPWORDS, content_words, coverage, in_words, normalise, split_sentences, words
 from rag.types import Reason, ReasonKind
 
 # A number not glued to letters before it (so "G7" and "F-35" are names, not numbers).
@@ -414,25 +414,6 @@ _CLAIM_MODAL = re.compile(
 )
 
 
-_IRREGULAR_PAST = {
-    past: base
-    for base, pasts in {
-        "be": "was were been", "become": "became", "begin": "began begun", "beat": "beaten", "break": "broke broken",
-        "bring": "brought", "build": "built", "buy": "bought", "choose": "chose chosen", "come": "came",
-        "draw": "drew drawn", "drive": "drove driven", "fall": "fell fallen", "fight": "fought", "find": "found",
-        "fly": "flew flown", "get": "got gotten", "give": "gave given", "go": "went gone", "grow": "grew grown",
-        "hold": "held", "keep": "kept", "know": "knew known", "lay": "laid", "lead": "led", "leave": "left",
-        "lose": "lost", "make": "made", "meet": "met", "pay": "paid", "ride": "rode", "rise": "rose risen",
-        "run": "ran", "say": "said", "see": "saw seen", "seek": "sought", "sell": "sold", "send": "sent",
-        "shoot": "shot", "sing": "sang sung", "sink": "sank sunk", "sit": "sat", "speak": "spoke spoken",
-        "spend": "spent", "stand": "stood", "steal": "stole stolen", "strike": "struck", "swear": "swore sworn",
-        "take": "took taken", "teach": "taught", "tell": "told", "think": "thought", "throw": "threw thrown",
-        "win": "won", "withdraw": "withdrew withdrawn", "write": "wrote written",
-    }.items()
-    for past in pasts.split()
-}  # fmt: skip
-
-
 def modality_issue(claim: str, evidence: str) -> Reason | None:
     """The evidence states as planned, expected or possible ("will sign", "is set to lay off") what the
     claim states as done ("signed", "laid off"): the claim's verb follows a modal word in the evidence
@@ -440,7 +421,7 @@ def modality_issue(claim: str, evidence: str) -> Reason | None:
     if _CLAIM_MODAL.search(claim):
         return None
     claim_words = words(normalise(claim))
-    claim_set = set(claim_words) | {_IRREGULAR_PAST[w] for w in claim_words if w in _IRREGULAR_PAST}
+    claim_set = set(claim_words) | {IRREGULAR_PAST[w] for w in claim_words if w in IRREGULAR_PAST}
     sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", normalise(evidence)) if s.strip()]
     best = _best_sentence(claim_words, [words(s) for s in sentences])
     if best is None:
