@@ -2,6 +2,7 @@
 
     python -m experiments.llm_settings [--index DIR] [--questions 6] [--rounds 2] [--settings default flash_attn ...]
     python -m experiments.llm_settings --complete --settings default prompt_lookup [--excerpt-words 80]
+    python -m experiments.llm_settings --batch-cost
 
 The prompts are those `rag ask` sends for the first seed questions (system prompt, 5 retrieved passages,
 question; about 1,300 tokens), over `--index` (default: a fresh index of seeds/). Every setting loads its own
@@ -12,8 +13,11 @@ With `--complete`, each prompt is answered (greedy, up to 256 tokens, as `rag as
 is timed: prompt processing and decoding, for settings that change decoding (prompt-lookup speculative
 decoding, `prompt_lookup`: llama-cpp-python's `LlamaPromptLookupDecoding`, which also makes it keep the
 logits of every prompt token). `--excerpt-words` shows the generator excerpts as `answer.excerpt_words` does.
+`--batch-cost` times one decoding step of 1 to 11 tokens after a 300-token prompt (the step that checks a
+speculative draft of n - 1 tokens): what speculation can save on these cores.
 
-Result: no setting is faster than llama.cpp's defaults, which `rag.llm.LocalLLM` keeps. Recorded in
+Result: no setting is faster than llama.cpp's defaults, which `rag.llm.LocalLLM` keeps; prompt lookup is
+slower (a batch of n tokens costs nearly n single steps on 2 cores). Recorded in
 `docs/measurements.md`, "llama.cpp settings".
 """
 
@@ -36,6 +40,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "batch128": {"n_batch": 128, "n_ubatch": 128},
     "threads1": {"n_threads": 1, "n_threads_batch": 1},  # one thread: the other core left to the OS and the embedder
     "prompt_lookup": {"draft": 10},  # LlamaPromptLookupDecoding(num_pred_tokens=10), llama-cpp-python's default
+    "prompt_lookup3": {"draft": 3},  # drafts of 3 tokens: a batch of 4 costs about 3 single steps on 2 cores
 }
 
 
@@ -46,6 +51,9 @@ def options(name: str) -> dict[str, Any]:
         from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
         found["draft_model"] = LlamaPromptLookupDecoding(num_pred_tokens=found.pop("draft"))
+        # A draft model makes llama-cpp-python keep every token's logits, but it sizes their buffer by this
+        # flag: without it a prompt longer than a batch fails ("could not broadcast ... into shape (0,)").
+        found["logits_all"] = True
     return found
 
 
@@ -81,10 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settings", nargs="+", choices=sorted(SETTINGS), default=list(SETTINGS)[:-1])
     parser.add_argument("--complete", action="store_true", help="time whole answers, not prompt processing")
     parser.add_argument("--excerpt-words", type=int, default=0, help="as the setting answer.excerpt_words")
+    parser.add_argument("--batch-cost", action="store_true", help="time decoding steps of 1 to 11 tokens")
     args = parser.parse_args(argv)
     import llama_cpp
 
     from rag.llm import model_file
+
+    if args.batch_cost:
+        return batch_cost(llama_cpp.Llama(model_path=str(model_file()), n_ctx=4096, verbose=False, n_threads=2))
 
     texts = prompts(args.index, args.questions, args.excerpt_words)
     models = {
@@ -116,6 +128,28 @@ def main(argv: list[str] | None = None) -> int:
     for name, model in models.items():
         model.reset()
         print(f"  {name:13} {answer(model, tokens[0], 40)[:120]!r}")
+    return 0
+
+
+def batch_cost(model: Any, sizes: tuple[int, ...] = (1, 2, 3, 4, 6, 8, 11), repeats: int = 8) -> int:
+    """Median milliseconds of one decoding step of n tokens (logits for each) after a 300-token prompt."""
+    text = b"The quick brown fox jumps over the lazy dog. " * 40
+    tokens = model.tokenize(text, add_bos=False)[:300]
+    model.reset()
+    model.eval(tokens)
+    base = model.n_tokens
+    single = 0.0
+    for n in sizes:
+        seconds = []
+        for _ in range(repeats):
+            model._ctx.kv_cache_seq_rm(-1, base, -1)  # forget the previous step's tokens
+            start = time.perf_counter()
+            model._batch.set_batch(batch=tokens[:n], n_past=base, logits_all=True)
+            model._ctx.decode(model._batch)
+            seconds.append(time.perf_counter() - start)
+        ms = 1000 * statistics.median(seconds)
+        single = single or ms
+        print(f"  {n:2} tokens: {ms:6.1f} ms, {ms / single:4.2f} single steps, {ms / n:5.1f} ms a token")
     return 0
 
 
