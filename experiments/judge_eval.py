@@ -116,8 +116,11 @@ class Cache:
                     continue
                 self.rows[row["key"]] = row
 
-    def get_or_score(self, judge_id: str, pair: Pair, score: Scorer) -> dict[str, Any]:
-        key = hashlib.sha256(f"{judge_id}\0{pair.claim}\0{pair.evidence}".encode()).hexdigest()
+    def get_or_score(self, judge_id: str, pair: Pair, score: Scorer, read: str = "") -> dict[str, Any]:
+        """The cached row of `pair`, scored now if there is none. `read`, when the model reads less than the
+        whole evidence (a window), is part of the key: a change to the window is a new score."""
+        text = f"{judge_id}\0{pair.claim}\0{pair.evidence}" + (f"\0{read}" if read else "")
+        key = hashlib.sha256(text.encode()).hexdigest()
         if key not in self.rows:
             row = {"key": key, "judge": judge_id, "set": pair.set, **score(pair)}
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -185,9 +188,17 @@ def _per_sentence_scorer(judge: LLMJudge, prompt: str) -> Scorer:
     return score
 
 
-def evaluate_set(pairs: list[Pair], rows: list[dict[str, Any]]) -> dict[str, Any]:
+def checked_evidence(pair: Pair, evidence: str) -> str:
+    """What the deterministic checks read: with `evidence` "window" the window the model reads, as in the
+    answer path (the judge runs its checks on what it is given); otherwise the whole evidence."""
+    from rag.text import evidence_window
+
+    return evidence_window(pair.claim, pair.evidence) if evidence == "window" else pair.evidence
+
+
+def evaluate_set(pairs: list[Pair], rows: list[dict[str, Any]], evidence: str = "full") -> dict[str, Any]:
     labels = [p.supported for p in pairs]
-    flagged = [bool(deterministic_issues(p.claim, p.evidence)) for p in pairs]
+    flagged = [bool(deterministic_issues(p.claim, checked_evidence(p, evidence))) for p in pairs]
     model = [r["p"] for r in rows]
     combined = [0.0 if f else s for f, s in zip(flagged, model, strict=True)]
     seconds = [r["seconds"] for r in rows]
@@ -202,8 +213,8 @@ def evaluate_set(pairs: list[Pair], rows: list[dict[str, Any]]) -> dict[str, Any
     }
 
 
-def checks_alone(pairs: Sequence[Pair]) -> dict[str, float | int | None]:
-    flagged = [bool(deterministic_issues(p.claim, p.evidence)) for p in pairs]
+def checks_alone(pairs: Sequence[Pair], evidence: str = "full") -> dict[str, float | int | None]:
+    flagged = [bool(deterministic_issues(p.claim, checked_evidence(p, evidence))) for p in pairs]
     neg = [f for f, p in zip(flagged, pairs, strict=True) if not p.supported]
     pos = [f for f, p in zip(flagged, pairs, strict=True) if p.supported]
     return {
@@ -294,13 +305,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         chosen = sample_pairs(pairs, args.limit or None, args.seed)
         rows = []
         for i, pair in enumerate(chosen, 1):
-            rows.append(cache.get_or_score(judge_id, pair, score))
+            read = checked_evidence(pair, args.evidence) if args.evidence == "window" else ""
+            rows.append(cache.get_or_score(judge_id, pair, score, read))
             if sys.stderr.isatty():
                 print(f"\r{name}: {i}/{len(chosen)}", end="", file=sys.stderr, flush=True)
         print(f"\r{name}: {len(chosen)} pairs scored", file=sys.stderr)
-        results[name] = evaluate_set(chosen, rows)
-        results[name]["checks_sample"] = checks_alone(chosen)
-        results[name]["checks_full"] = checks_alone(pairs)
+        results[name] = evaluate_set(chosen, rows, args.evidence)
+        results[name]["checks_sample"] = checks_alone(chosen, args.evidence)
+        results[name]["checks_full"] = checks_alone(pairs, args.evidence)
     summary = report(results, tune_on)
     summary["config"] = {**{k: str(v) for k, v in vars(args).items()}, "judge_id": judge_id}
     print_summary(summary)

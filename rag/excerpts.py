@@ -16,10 +16,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from rag.text import in_words, query_words, split_sentences, tokens
+from rag.text import in_words, joined_sentences, query_words, split_sentences, tokens
 from rag.types import Passage
-
-GAP = " … "
 
 
 def excerpts(question: str, passages: Sequence[Passage], budget: int, total: int = 0) -> list[Passage]:
@@ -57,7 +55,7 @@ def excerpts(question: str, passages: Sequence[Passage], budget: int, total: int
     for passage, found, chosen in zip(passages, spans, picks, strict=True):
         keep = sorted(i for pick in chosen for i in pick.sentences)
         whole = keep == list(range(len(found)))
-        out.append(passage if whole else replace(passage, text=_joined(passage.text, found, keep)))
+        out.append(passage if whole else replace(passage, text=joined_sentences(passage.text, found, keep)))
     return out
 
 
@@ -119,18 +117,3 @@ def _choose(sizes: Sequence[int], scores: Sequence[float], budget: int) -> list[
         used += cost
         picks.append(_Pick(max(scores[i], 0.0), tuple(wanted), cost))
     return picks
-
-
-def _joined(text: str, spans: Sequence[tuple[int, int]], keep: Sequence[int]) -> str:
-    """The kept sentences in order, " … " where sentences were left out (also before and after)."""
-    parts: list[str] = []
-    previous = -1
-    for i in keep:
-        start, end = spans[i]
-        if i != previous + 1:
-            parts.append(GAP.strip())
-        parts.append(" ".join(text[start:end].split()))
-        previous = i
-    if keep and keep[-1] != len(spans) - 1:
-        parts.append(GAP.strip())
-    return " ".join(parts)

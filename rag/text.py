@@ -91,6 +91,8 @@ TOKEN = re.compile(r"\w+", re.UNICODE)
 WORD = re.compile(r"[^\W_](?:[\w'’\-]*\w)?")
 CITATION = re.compile(r"\[\d+(?:\s*[,\-–]\s*\d+)*\]")  # [1], [1, 2], [1-3] as a draft writes them
 _YEAR_RANGE = re.compile(r"\b(1[89]|20)(\d{2})\s*([–-])\s*(\d{2})\b(?![–-]\d)")
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")  # digits, with decimals or thousands separators
+GAP = " … "  # where an excerpt or window leaves sentences out
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 MONTHS = tuple("january february march april may june july august september october november december".split())
 WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
@@ -191,8 +193,15 @@ def claim_coverage(claim: str, evidence: str) -> float:
     "87.29%"), which has none, the share of its words, digits included."""
     if content_words(claim):
         return coverage(claim, evidence)
-    said, pool = words(normalise(claim)), set(words(normalise(evidence)))
+    said, found = words(normalise(claim)), words(normalise(evidence))
+    pool = set(found) | {part for w in found if "-" in w for part in w.split("-")}  # "352" in a "352-65" tally
     return sum(w in pool for w in said) / len(said) if said else 0.0
+
+
+def figures(text: str) -> set[str]:
+    """The figures `text` writes in digits, thousands separators dropped: "$1,200" gives "1200", "87.29%"
+    "87.29", a "352-65" tally both "352" and "65"."""
+    return {m[0].replace(",", "") for m in _FIGURE.finditer(text)}
 
 
 def coverage(text: str, evidence: str) -> float:
@@ -236,33 +245,76 @@ def occurs_in(fragment: str, text: str) -> bool:
     return _folded(fragment) in _folded(text)
 
 
-def supporting_span(claim: str, text: str, max_sentences: int = 3) -> tuple[int, int]:
-    """The shortest run of sentences of `text` (at most `max_sentences`) that covers `claim` best.
+def supporting_span(claim: str, text: str, max_sentences: int = 3, figures_first: bool = True) -> tuple[int, int]:
+    """The shortest run of sentences of `text` (at most `max_sentences`) that holds most of the figures
+    `claim` gives and, among those, covers its words best (with not `figures_first`: covers its words best).
 
-    Returned as (start, end) into `text`; it is what a user is shown as the quote.
+    Returned as (start, end) into `text`; it is what a user is shown as the quote, so the figure a sentence
+    answers with is in its quote ("352 votes in favor" is quoted by "... passed the bill 352-65", not by
+    "... voted in favor of a ban"): words alone do not count digits.
     """
     spans = split_sentences(text) or [(0, len(text))]
     claim_body = straight_quotes(claim).strip().strip('"').rstrip(TRAILING_PUNCT)
     for s, e in spans:  # a verbatim claim is quoted by the sentence that holds it
         if len(claim_body.split()) >= 3 and occurs_in(claim_body, text[s:e]):
             return s, e
-    best = (-1.0, 0, spans[0])
+    wanted = figures(normalise(claim)) if figures_first else set()
+    held = [wanted & figures(text[s:e]) for s, e in spans]
+    best: tuple[tuple[int, float, int], tuple[int, int]] = ((-1, -1.0, 0), spans[0])
     for i in range(len(spans)):
         for j in range(i, min(i + max_sentences, len(spans))):
             s, e = spans[i][0], spans[j][1]
-            score = claim_coverage(claim, text[s:e])
-            # more coverage wins; at equal coverage fewer sentences, then earlier
-            if score > best[0] + 1e-9 or (abs(score - best[0]) <= 1e-9 and j - i < best[1]):
-                best = (score, j - i, (s, e))
-    return best[2]
+            # more figures, then more coverage, then fewer sentences win; at a tie the earlier run
+            key = (len(set().union(*held[i : j + 1])), round(claim_coverage(claim, text[s:e]), 9), i - j)
+            if key > best[0]:
+                best = (key, (s, e))
+    return best[1]
 
 
-def evidence_window(claim: str, text: str, max_chars: int = 700) -> str:
-    """The sentences of `text` that cover `claim` best, with one sentence either side, if `text` is long."""
+def evidence_window(claim: str, text: str, max_chars: int = 700, most_added: int = 3) -> str:
+    """The sentences of `text` that cover `claim` best, with one sentence either side, if `text` is long; and
+    the sentences that give the figures of the claim that those lack (at most `most_added`, each the one
+    giving most of what is still missing), so a judge reads "352 votes in favor" against the sentence with
+    the "352-65" tally as well as the one about the vote. Sentences left out are marked by `GAP`.
+
+    Names are not fetched from afar: a name the words' sentences lack is a claim's most common conflation
+    ("captured in New York" from "captured in Caracas ... He landed in New York"), see docs/measurements.md."""
     if len(text) <= max_chars:
         return text
     spans = split_sentences(text)
-    s, e = supporting_span(claim, text)
+    s, e = supporting_span(claim, text, figures_first=False)  # the words; the figures' sentences join below
     first = next((i for i, (a, _) in enumerate(spans) if a >= s), 0)
     last = max((i for i, (_, b) in enumerate(spans) if b <= e), default=len(spans) - 1)
-    return text[spans[max(0, first - 1)][0] : spans[min(len(spans) - 1, last + 1)][1]]
+    keep = set(range(max(0, first - 1), min(len(spans) - 1, last + 1) + 1))
+    held = [figures(text[a:b]) for a, b in spans]
+    missing = figures(normalise(claim)) - set().union(*(held[i] for i in keep))
+    for _ in range(most_added):
+        gain = [len(missing & h) for h in held]
+        best = max(
+            range(len(spans)),
+            key=lambda i: (gain[i], claim_coverage(claim, text[spans[i][0] : spans[i][1]]) if gain[i] else 0.0, -i),
+        )
+        if not gain[best]:
+            break
+        keep.add(best)
+        missing -= held[best]
+    kept = sorted(keep)
+    if kept == list(range(kept[0], kept[-1] + 1)):  # one run: the passage's own text, as it stands
+        return text[spans[kept[0]][0] : spans[kept[-1]][1]]
+    return joined_sentences(text, spans, kept)
+
+
+def joined_sentences(text: str, spans: Sequence[tuple[int, int]], keep: Sequence[int]) -> str:
+    """The sentences `keep` (indices into `spans`, in order) of `text`, with `GAP` where sentences were left
+    out (also before and after); whitespace inside each is collapsed."""
+    parts: list[str] = []
+    previous = -1
+    for i in keep:
+        start, end = spans[i]
+        if i != previous + 1:
+            parts.append(GAP.strip())
+        parts.append(" ".join(text[start:end].split()))
+        previous = i
+    if keep and keep[-1] != len(spans) - 1:
+        parts.append(GAP.strip())
+    return " ".join(parts)

@@ -11,8 +11,11 @@ Per sentence, in order:
    fragment (a name or figure alone, `is_fragment`) is judged with its question, and must sit in a passage
    sentence about what was asked (`alignment_issue`), verbatim or not; any sentence's answer must not be
    said only of the other of two relatives the question names ("Jason Kelce's brother Travis":
-   `relative_issue`). The judge reads a passage's relative dates resolved against its publication date
-   ("yesterday" in an article of 1 April is 31 March: `rag.timeframe.dating_note`);
+   `relative_issue`). The judge reads a window of a long passage (`rag.text.evidence_window`: the sentences
+   covering the claim's words, and those giving its figures), and the passage's relative dates resolved
+   against its publication date ("yesterday" in an article of 1 April is 31 March:
+   `rag.timeframe.dating_note`, appended to the passage, so a window keeps it when the claim's figures or
+   words are in it);
 4. words of time in the sentence that count from the as-of date ("this week", "recently", "now") must
    hold for the cited article's publication date: a three-week-old report does not back "this week", and
    an undated one backs no such word. The question's own time binds every sentence of its answer, quoted

@@ -7,7 +7,8 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.excerpts import GAP, excerpts
+from rag.excerpts import excerpts
+from rag.text import GAP
 from rag.types import Passage
 
 TEXT = (

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from rag.citations import assemble, with_markers
 from rag.errors import InputError, NotFoundError
-from rag.excerpts import GAP
 from rag.generators.base import Draft, Revision
 from rag.generators.extractive import ExtractiveGenerator
 from rag.judges.overlap import OverlapJudge
@@ -28,7 +27,7 @@ from rag.pipeline import (
 from rag.readers.plain import article_from_text
 from rag.retrieve import Retriever
 from rag.store.local import LocalStore
-from rag.text import split_sentences
+from rag.text import GAP, split_sentences
 from rag.types import Article, Filters, Passage, Reason, ReasonKind
 from rag.verify import CheckedSentence, Verifier
 from tests.conftest import SEED, article, open_store

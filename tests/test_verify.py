@@ -9,7 +9,7 @@ import pytest
 from rag.judges.base import Judgement
 from rag.judges.llm import framed
 from rag.judges.overlap import OverlapJudge
-from rag.text import evidence_window, supporting_span
+from rag.text import GAP, claim_coverage, evidence_window, figures, supporting_span
 from rag.types import Passage, ReasonKind
 from rag.verify import SUPPORTED, SUPPORTED_ELSEWHERE, UNSUPPORTED, Verifier, parse_draft, premise_words, quotes_in
 from tests.fakes import FixedJudge
@@ -227,6 +227,46 @@ def test_judge_reads_a_window_around_the_supporting_sentences() -> None:
     figure = text.replace("Crosetto confirmed the refusal.", "The FAA grounded 171 jets.")
     assert "grounded 171 jets" in evidence_window("171 [1]", figure)
     assert "grounded 87.29% jets" in evidence_window("87.29% [1]", figure.replace("171", "87.29%"))
+    # A figure in a tally is the figure: "352" is read in the sentence with "352-65".
+    tally = text.replace("Crosetto confirmed the refusal.", "The House passed the bill 352-65.")
+    assert "352-65" in evidence_window("352", tally)
+
+
+def test_the_judge_reads_the_sentence_giving_a_claimed_figure_as_well_as_the_one_about_it() -> None:
+    fillers = [f"Filler sentence number {i} about nothing." for i in range(30)]
+    vote, tally = "The House voted in favor of a ban.", "The House passed the bill 352-65."
+    text = " ".join([*fillers[:10], tally, *fillers[10:20], vote, *fillers[20:]])
+    window = evidence_window("352 votes in favor of the ban", text)
+    # the sentence about the vote, its neighbours, and the distant one that gives the figure, with a gap between
+    assert "voted in favor of a ban" in window and "352-65" in window
+    assert window.count(GAP.strip()) == 3 and len(window) < 400
+    assert "Filler sentence number 15" not in window
+    # a figure the window already holds adds nothing, and the window stays the passage's own text
+    assert GAP.strip() not in evidence_window("The ban passed 352-65 in the House.", text)
+    # a figure the passage never gives adds nothing either (the judge's check names it missing)
+    assert evidence_window("353 votes in favor of the ban", text) == evidence_window("votes in favor of the ban", text)
+    # a name is not fetched from afar: the window about the grant leaves out the sentence naming Intel
+    named = text.replace(tally, "Intel is the company in question.").replace("voted in favor of a ban", "gave a grant")
+    assert "Intel is the company" not in evidence_window("Intel received the grant from the House.", named)
+
+
+def test_a_window_adds_at_most_three_sentences_each_giving_most_of_what_is_missing() -> None:
+    fillers = [f"Filler sentence number {i} about nothing." for i in range(40)]
+    spread = [f"It cost {n} dollars." for n in (11, 22, 33, 44, 55)]
+    text = " ".join([*fillers[:8], spread[0], *fillers[8:16], spread[1], *fillers[16:24], "Then 33 and 44 came."])
+    text += " " + " ".join([*fillers[24:32], spread[4], *fillers[32:], "They signed the historic accord today."])
+    window = evidence_window("Sums of 11, 22, 33, 44 and 55 signed the historic accord today.", text)
+    assert "signed the historic accord" in window
+    assert "Then 33 and 44 came." in window  # first the sentence giving two of the figures
+    assert "It cost 11 dollars." in window and "It cost 22 dollars." in window  # then the earliest, one each
+    assert "It cost 55 dollars." not in window  # and no fourth
+
+
+def test_figures_are_the_digits_a_text_writes() -> None:
+    assert figures("$1,200 and 87.29% in 2024, a 352-65 vote.") == {"1200", "87.29", "2024", "352", "65"}
+    assert figures("no figures here") == set()
+    assert claim_coverage("352", "The bill passed 352-65.") == 1.0
+    assert claim_coverage("352", "The bill passed 353-65.") == 0.0
 
 
 def test_quotes_and_spans() -> None:
@@ -237,6 +277,13 @@ def test_quotes_and_spans() -> None:
     marched = "Crowds marched. An estimated 300,000 in Rome alone. Police watched."
     s, e = supporting_span("300,000 [1]", marched)  # a figure alone is quoted where it stands
     assert marched[s:e] == "An estimated 300,000 in Rome alone."
+    # The quote holds the figure a sentence answers with, even where other sentences share more of its words.
+    vote = "The House passed the bill 352-65. " + " ".join(f"Filler {i} here." for i in range(5))
+    vote += " The House voted in favor of a national ban on the app."
+    s, e = supporting_span("352 voted in favor of a national ban [1]", vote)
+    assert vote[s:e] == "The House passed the bill 352-65."
+    s, e = supporting_span("352 voted in favor of a national ban [1]", vote, figures_first=False)
+    assert vote[s:e] == "The House voted in favor of a national ban on the app."
 
 
 # ---------------------------------------------------------------- modality, alignment, the re-citation bar
