@@ -245,6 +245,10 @@ def test_the_judge_reads_the_sentence_giving_a_claimed_figure_as_well_as_the_one
     assert GAP.strip() not in evidence_window("The ban passed 352-65 in the House.", text)
     # a figure the passage never gives adds nothing either (the judge's check names it missing)
     assert evidence_window("353 votes in favor of the ban", text) == evidence_window("votes in favor of the ban", text)
+    # and that is what the verifier's judge reads
+    judge = FixedJudge(True, 0.9)
+    Verifier(judge).verify("By how much did the ban pass?", one_passage(text), "352 votes in favor of the ban [1].")
+    assert "352-65" in judge.calls[0][1] and "voted in favor of a ban" in judge.calls[0][1]
     # a name is not fetched from afar: the window about the grant leaves out the sentence naming Intel
     named = text.replace(tally, "Intel is the company in question.").replace("voted in favor of a ban", "gave a grant")
     assert "Intel is the company" not in evidence_window("Intel received the grant from the House.", named)
