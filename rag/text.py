@@ -193,9 +193,13 @@ def claim_coverage(claim: str, evidence: str) -> float:
     "87.29%"), which has none, the share of its words, digits included."""
     if content_words(claim):
         return coverage(claim, evidence)
-    said, found = words(normalise(claim)), words(normalise(evidence))
-    pool = set(found) | {part for w in found if "-" in w for part in w.split("-")}  # "352" in a "352-65" tally
+    said, pool = words(normalise(claim)), word_pool(words(normalise(evidence)))  # "352" in a "352-65" tally
     return sum(w in pool for w in said) / len(said) if said else 0.0
+
+
+def word_pool(found: Sequence[str]) -> set[str]:
+    """`found` words and the parts of the hyphenated ones ("Park-Lane" holds "Park" and "Lane", "352-65" 352)."""
+    return set(found) | {part for w in found if "-" in w for part in w.split("-") if part}
 
 
 def figures(text: str) -> set[str]:
@@ -259,7 +263,7 @@ def supporting_span(claim: str, text: str, max_sentences: int = 3, figures_first
         if len(claim_body.split()) >= 3 and occurs_in(claim_body, text[s:e]):
             return s, e
     wanted = figures(normalise(claim)) if figures_first else set()
-    held = [wanted & figures(text[s:e]) for s, e in spans]
+    held = [wanted & figures(text[s:e]) if wanted else set() for s, e in spans]
     best: tuple[tuple[int, float, int], tuple[int, int]] = ((-1, -1.0, 0), spans[0])
     for i in range(len(spans)):
         for j in range(i, min(i + max_sentences, len(spans))):
@@ -286,8 +290,9 @@ def evidence_window(claim: str, text: str, max_chars: int = 700, most_added: int
     first = next((i for i, (a, _) in enumerate(spans) if a >= s), 0)
     last = max((i for i, (_, b) in enumerate(spans) if b <= e), default=len(spans) - 1)
     keep = set(range(max(0, first - 1), min(len(spans) - 1, last + 1) + 1))
-    held = [figures(text[a:b]) for a, b in spans]
-    missing = figures(normalise(claim)) - set().union(*(held[i] for i in keep))
+    missing = figures(normalise(claim))
+    held = [figures(text[a:b]) if missing else set() for a, b in spans]  # no figure: nothing to fetch
+    missing -= set().union(*(held[i] for i in keep))
     for _ in range(most_added):
         gain = [len(missing & h) for h in held]
         best = max(

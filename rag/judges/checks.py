@@ -15,7 +15,17 @@ import math
 import re
 from collections.abc import Callable, Collection, Sequence
 
-from rag.text import IRREGULAR_PAST, STOPWORDS, content_words, coverage, in_words, normalise, split_sentences, words
+from rag.text import (
+    IRREGULAR_PAST,
+    STOPWORDS,
+    content_words,
+    coverage,
+    in_words,
+    normalise,
+    split_sentences,
+    word_pool,
+    words,
+)
 from rag.types import Reason, ReasonKind
 
 # A number not glued to letters before it (so "G7" and "F-35" are names, not numbers).
@@ -98,7 +108,7 @@ def unnamed(question: str, article: str, years: Collection[str] = ()) -> list[Re
         if not (r.values and r.values[0] in years)
     ]
     issues = [Reason(r.kind, r.message.replace("not in passage", "not in the article"), r.values) for r in found]
-    ev = _word_pool(ev_words)
+    ev = word_pool(ev_words)
     for name, opens in _name_runs(claim):
         if opens:  # "Besides France", "Approximately 40 Democrats": a sentence's first word may be no name
             name = name[1:]
@@ -190,7 +200,7 @@ def _name_issues(claim: str, ev_words: list[str], skip: Callable[[str], bool] | 
     Court", while "Antonio Tajani" is not backed by "Antonio Guterres". An all-capital acronym also
     passes when consecutive passage words begin with its letters ("CNN", "convolutional neural network").
     """
-    ev = _word_pool(ev_words)
+    ev = word_pool(ev_words)
     issues = []
     for name in _names(claim):
         if skip is not None:
@@ -205,13 +215,8 @@ def _name_issues(claim: str, ev_words: list[str], skip: Callable[[str], bool] | 
     return issues
 
 
-def _word_pool(ev_words: list[str]) -> set[str]:
-    """The evidence's words, and the parts of its hyphenated ones ("Park-Lane" holds "Park" and "Lane")."""
-    return set(ev_words) | {part for w in ev_words if "-" in w for part in w.split("-") if part}
-
-
 def _mentioned(token: str, pool: set[str], ev_words: list[str]) -> bool:
-    """A name's word occurs in the evidence (`_word_pool` of `ev_words`), or is an acronym of its words."""
+    """A name's word occurs in the evidence (`word_pool` of `ev_words`), or is an acronym of its words."""
     return in_words(token.lower(), pool) or _is_acronym_of(token, ev_words)
 
 
